@@ -1,0 +1,209 @@
+//! The tickets table: support load, responsiveness and the issues to fix.
+
+use arrow::array::Array;
+use arrow::record_batch::RecordBatch;
+
+use super::accounts::Accounts;
+use super::columns::{instant_problem, instants, texts};
+use super::parts::BatchCtx;
+use super::set_aside::SetAside;
+use super::source::TableSource;
+use super::{IngestError, Interner};
+use crate::contract::Table;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+    /// Absent, or a value outside low / normal / high / urgent.
+    Unknown,
+}
+
+impl Priority {
+    pub fn parse(s: &str) -> Priority {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Priority::Low,
+            "normal" | "medium" => Priority::Normal,
+            "high" => Priority::High,
+            "urgent" | "critical" => Priority::Urgent,
+            _ => Priority::Unknown,
+        }
+    }
+
+    /// High and urgent tickets are the ones that put an account at risk.
+    pub fn is_urgent_or_high(self) -> bool {
+        matches!(self, Priority::High | Priority::Urgent)
+    }
+}
+
+/// Tickets of known accounts, in file order.
+#[derive(Debug, Default, Clone)]
+pub struct Tickets {
+    pub account: Vec<u32>,
+    pub opened_at: Vec<i64>,
+    pub first_response_at: Vec<Option<i64>>,
+    pub resolved_at: Vec<Option<i64>>,
+    pub priority: Vec<Priority>,
+    /// Index into `categories`, or `None` when the ticket has no category.
+    pub category: Vec<Option<u32>>,
+    /// Category names, lower-cased and trimmed, in order of first appearance.
+    pub categories: Vec<String>,
+}
+
+impl Tickets {
+    pub fn len(&self) -> usize {
+        self.account.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.account.is_empty()
+    }
+}
+
+#[derive(Default)]
+struct Part {
+    account: Vec<u32>,
+    opened_at: Vec<i64>,
+    first_response_at: Vec<Option<i64>>,
+    resolved_at: Vec<Option<i64>>,
+    priority: Vec<Priority>,
+    category: Vec<Option<String>>,
+    set_aside: SetAside,
+}
+
+pub fn read(
+    src: &TableSource,
+    accounts: &Accounts,
+    not_after: i64,
+) -> Result<(Tickets, SetAside), IngestError> {
+    let parts =
+        src.read_parts(|p: &mut Part, batch, ctx| fill(p, batch, ctx, accounts, not_after))?;
+    let mut out = Tickets::default();
+    let mut set_aside = SetAside::default();
+    let mut interner = Interner::default();
+    for p in parts {
+        out.account.extend(p.account);
+        out.opened_at.extend(p.opened_at);
+        out.first_response_at.extend(p.first_response_at);
+        out.resolved_at.extend(p.resolved_at);
+        out.priority.extend(p.priority);
+        out.category.extend(
+            p.category
+                .iter()
+                .map(|c| c.as_deref().map(|c| interner.intern(c))),
+        );
+        set_aside.merge(p.set_aside);
+    }
+    out.categories = interner.into_names();
+    Ok((out, set_aside))
+}
+
+fn fill(
+    p: &mut Part,
+    batch: &RecordBatch,
+    ctx: &BatchCtx,
+    accounts: &Accounts,
+    not_after: i64,
+) -> Result<(), IngestError> {
+    let t = Table::Tickets;
+    let ids = ctx
+        .convert(batch, "account_id", texts)?
+        .expect("required column");
+    let opened = ctx
+        .convert(batch, "opened_at", instants)?
+        .expect("required column");
+    let responded = ctx.convert(batch, "first_response_at", instants)?;
+    let resolved = ctx.convert(batch, "resolved_at", instants)?;
+    let priority = ctx.convert(batch, "priority", texts)?;
+    let category = ctx.convert(batch, "category", texts)?;
+    let s = &mut p.set_aside;
+
+    for i in 0..batch.num_rows() {
+        let row = ctx.row(i);
+        let mut aside = |reason: &'static str, value: String| {
+            s.add(t, reason, ctx.file_index, ctx.path, row, || value)
+        };
+        if ids.is_null(i) {
+            aside("null account_id", String::new());
+            continue;
+        }
+        let Some(account) = accounts.index_of(ids.value(i)) else {
+            aside("unknown account_id", ids.value(i).to_string());
+            continue;
+        };
+        if opened.is_null(i) {
+            aside("null opened_at", ids.value(i).to_string());
+            continue;
+        }
+        let open = opened.value(i);
+        if let Some(why) = instant_problem(open, not_after) {
+            aside(
+                if why.starts_with("before") {
+                    "opened_at before 1990"
+                } else {
+                    "opened_at in the future"
+                },
+                crate::time::format_micros(open),
+            );
+            continue;
+        }
+        let resolved_v = resolved
+            .as_ref()
+            .filter(|a| a.is_valid(i))
+            .map(|a| a.value(i));
+        if let Some(r) = resolved_v {
+            if r < open {
+                aside(
+                    "resolved_at before opened_at",
+                    format!(
+                        "{} < {}",
+                        crate::time::format_micros(r),
+                        crate::time::format_micros(open)
+                    ),
+                );
+                continue;
+            }
+            if instant_problem(r, not_after).is_some() {
+                aside("resolved_at out of range", crate::time::format_micros(r));
+                continue;
+            }
+        }
+        let response = match responded
+            .as_ref()
+            .filter(|a| a.is_valid(i))
+            .map(|a| a.value(i))
+        {
+            Some(r) if r < open || instant_problem(r, not_after).is_some() => {
+                s.ignore_value(
+                    t,
+                    "first_response_at before opened_at or out of range",
+                    ctx.file_index,
+                    ctx.path,
+                    row,
+                    || crate::time::format_micros(r),
+                );
+                None
+            }
+            r => r,
+        };
+        p.account.push(account);
+        p.opened_at.push(open);
+        p.first_response_at.push(response);
+        p.resolved_at.push(resolved_v);
+        p.priority.push(
+            priority
+                .as_ref()
+                .filter(|a| a.is_valid(i))
+                .map_or(Priority::Unknown, |a| Priority::parse(a.value(i))),
+        );
+        p.category.push(
+            category
+                .as_ref()
+                .filter(|a| a.is_valid(i) && !a.value(i).trim().is_empty())
+                .map(|a| a.value(i).trim().to_lowercase()),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! The usage table, read as a stream: it is by far the largest input (hundreds of
+//! millions of rows at real customers), so it is never held in memory. Callers fold
+//! normalised batches into their own accumulators, one per worker thread.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::Hasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, StringArray};
+use arrow::datatypes::{DataType, Int32Type};
+use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
+
+use super::accounts::Accounts;
+use super::columns::{instant_problem, instants, numbers, texts};
+use super::parts::BatchCtx;
+use super::set_aside::SetAside;
+use super::source::TableSource;
+use super::IngestError;
+use crate::contract::Table;
+
+/// Usage rows of known accounts, normalised. Rows that break the contract are not
+/// in the batch; they are counted in the reader's `SetAside`.
+#[derive(Debug, Default, Clone)]
+pub struct UsageBatch {
+    pub account: Vec<u32>,
+    /// Event instant, microseconds since the epoch (UTC).
+    pub ts: Vec<i64>,
+    /// Stable 64-bit hash of user_id, 0 when absent (for distinct-user counts).
+    pub user: Vec<u64>,
+    /// Stable 64-bit hash of feature, 0 when absent (for breadth of adoption).
+    pub feature: Vec<u64>,
+    /// Amount of use; 1 when the column or value is absent.
+    pub quantity: Vec<f64>,
+}
+
+impl UsageBatch {
+    pub fn len(&self) -> usize {
+        self.account.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.account.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.account.clear();
+        self.ts.clear();
+        self.user.clear();
+        self.feature.clear();
+        self.quantity.clear();
+    }
+}
+
+/// The usage table, opened and checked, ready to be streamed.
+pub struct Usage {
+    src: TableSource,
+    /// Whether any file has the optional column (features built on it are missing otherwise).
+    pub has_user: bool,
+    pub has_feature: bool,
+    pub has_quantity: bool,
+    not_after: i64,
+}
+
+/// Stable hash of a text value; never 0, which means "absent".
+pub fn hash_text(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write(s.as_bytes());
+    h.finish().max(1)
+}
+
+impl Usage {
+    pub fn new(src: TableSource, not_after: i64) -> Self {
+        let has = |name: &str| src.files.iter().any(|f| f.has_column(name));
+        Usage {
+            has_user: has("user_id"),
+            has_feature: has("feature"),
+            has_quantity: has("quantity"),
+            src,
+            not_after,
+        }
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.src.rows()
+    }
+
+    pub fn files(&self) -> usize {
+        self.src.files.len()
+    }
+
+    /// Streams every row group through `fold`, in parallel: each worker thread owns
+    /// one accumulator made by `init` and pulls row groups until none are left. The
+    /// accumulators are returned (one per worker) for the caller to merge; merges must
+    /// be order-free (integer sums, set unions) for results to be identical for any
+    /// thread count. Memory is bounded by the accumulators plus one batch per worker.
+    pub fn fold<A: Send>(
+        &self,
+        accounts: &Accounts,
+        init: impl Fn() -> A + Sync,
+        fold: impl Fn(&mut A, &UsageBatch) + Sync,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(Vec<A>, SetAside), IngestError> {
+        let chunks = self.src.chunks();
+        let next = AtomicUsize::new(0);
+        let workers = rayon::current_num_threads().clamp(1, chunks.len().max(1));
+        let results: Vec<Result<(A, SetAside), (usize, IngestError)>> = (0..workers)
+            .into_par_iter()
+            .map(|_| {
+                let mut acc = init();
+                let mut set_aside = SetAside::default();
+                let mut batch = UsageBatch::default();
+                let mut caches = Caches::default();
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&chunk) = chunks.get(k) else { break };
+                    let path = &self.src.files[chunk.file].path;
+                    self.src
+                        .read_chunk(chunk, |rb, first_row| {
+                            let ctx = BatchCtx {
+                                table: Table::Usage,
+                                file_index: chunk.file,
+                                path,
+                                row_group: chunk.row_group,
+                                first_row,
+                            };
+                            batch.clear();
+                            self.normalise(
+                                rb,
+                                &ctx,
+                                accounts,
+                                &mut caches,
+                                &mut batch,
+                                &mut set_aside,
+                            )?;
+                            fold(&mut acc, &batch);
+                            progress(rb.num_rows() as u64);
+                            Ok(())
+                        })
+                        .map_err(|e| (k, e))?;
+                }
+                Ok((acc, set_aside))
+            })
+            .collect();
+
+        let mut accs = Vec::with_capacity(workers);
+        let mut set_aside = SetAside::default();
+        let mut first_error: Option<(usize, IngestError)> = None;
+        for r in results {
+            match r {
+                Ok((a, s)) => {
+                    accs.push(a);
+                    set_aside.merge(s);
+                }
+                Err((k, e)) => {
+                    if first_error.as_ref().is_none_or(|(fk, _)| k < *fk) {
+                        first_error = Some((k, e));
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some((_, e)) => Err(e),
+            None => Ok((accs, set_aside)),
+        }
+    }
+
+    fn normalise(
+        &self,
+        rb: &RecordBatch,
+        ctx: &BatchCtx,
+        accounts: &Accounts,
+        caches: &mut Caches,
+        out: &mut UsageBatch,
+        set_aside: &mut SetAside,
+    ) -> Result<(), IngestError> {
+        let t = Table::Usage;
+        let n = rb.num_rows();
+        let ids = rb.column_by_name("account_id").expect("required column");
+        let account = caches
+            .account
+            .map(ids, |s| accounts.index_of(s))
+            .map_err(|e| ctx.column_error("account_id", e))?;
+        let ts = ctx.convert(rb, "ts", instants)?.expect("required column");
+        let user = match rb.column_by_name("user_id") {
+            Some(a) => Some(
+                caches
+                    .user
+                    .map(a, |s| Some(hash_text(s)))
+                    .map_err(|e| ctx.column_error("user_id", e))?,
+            ),
+            None => None,
+        };
+        let feature = match rb.column_by_name("feature") {
+            Some(a) => Some(
+                caches
+                    .feature
+                    .map(a, |s| Some(hash_text(s)))
+                    .map_err(|e| ctx.column_error("feature", e))?,
+            ),
+            None => None,
+        };
+        let quantity = ctx.convert(rb, "quantity", numbers)?;
+
+        for i in 0..n {
+            let mut aside = |reason: &'static str, value: &dyn Fn() -> String| {
+                set_aside.add(t, reason, ctx.file_index, ctx.path, ctx.row(i), value)
+            };
+            let Some(acc) = account.get(i) else {
+                if ids.is_null(i) {
+                    aside("null account_id", &String::new);
+                } else {
+                    aside("unknown account_id", &|| {
+                        super::columns::show(ids.as_ref(), i)
+                    });
+                }
+                continue;
+            };
+            if ts.is_null(i) {
+                aside("null ts", &|| accounts.ids[acc as usize].clone());
+                continue;
+            }
+            let when = ts.value(i);
+            if let Some(why) = instant_problem(when, self.not_after) {
+                let reason = if why.starts_with("before") {
+                    "ts before 1990"
+                } else {
+                    "ts in the future"
+                };
+                aside(reason, &|| crate::time::format_micros(when));
+                continue;
+            }
+            let q = match &quantity {
+                Some(q) if q.is_valid(i) => q.value(i),
+                _ => 1.0,
+            };
+            if !q.is_finite() || q < 0.0 {
+                aside("negative or non-finite quantity", &|| format!("{q}"));
+                continue;
+            }
+            out.account.push(acc);
+            out.ts.push(when);
+            out.user
+                .push(user.as_ref().and_then(|u| u.get(i)).unwrap_or(0));
+            out.feature
+                .push(feature.as_ref().and_then(|f| f.get(i)).unwrap_or(0));
+            out.quantity.push(q);
+        }
+        Ok(())
+    }
+}
+
+/// Per-worker caches of dictionary translations: a row group's dictionary is mapped
+/// once (string lookups or hashes per distinct value), not once per row.
+#[derive(Default)]
+struct Caches {
+    account: DictMap<u32>,
+    user: DictMap<u64>,
+    feature: DictMap<u64>,
+}
+
+/// The translation of the last dictionary seen. Holding the dictionary's `ArrayRef`
+/// keeps its allocation alive, so pointer equality cannot be fooled by reuse.
+struct DictMap<T> {
+    dict: Option<ArrayRef>,
+    values: Vec<Option<T>>,
+}
+
+impl<T> Default for DictMap<T> {
+    fn default() -> Self {
+        DictMap {
+            dict: None,
+            values: Vec::new(),
+        }
+    }
+}
+
+/// A column translated row by row: `get(i)` is `None` for nulls and untranslatable values.
+enum Mapped<'a, T: Copy> {
+    Dict {
+        keys: &'a arrow::array::PrimitiveArray<Int32Type>,
+        values: &'a [Option<T>],
+    },
+    Plain(Vec<Option<T>>),
+}
+
+impl<T: Copy> Mapped<'_, T> {
+    fn get(&self, i: usize) -> Option<T> {
+        match self {
+            Mapped::Dict { keys, values } => {
+                if keys.is_null(i) {
+                    None
+                } else {
+                    values.get(keys.value(i) as usize).copied().flatten()
+                }
+            }
+            Mapped::Plain(v) => v[i],
+        }
+    }
+}
+
+impl<T: Copy> DictMap<T> {
+    fn map<'a>(
+        &'a mut self,
+        array: &'a ArrayRef,
+        f: impl Fn(&str) -> Option<T>,
+    ) -> Result<Mapped<'a, T>, String> {
+        if let DataType::Dictionary(key, value) = array.data_type() {
+            if **key == DataType::Int32 && **value == DataType::Utf8 {
+                let dict = array.as_dictionary::<Int32Type>();
+                let same = self
+                    .dict
+                    .as_ref()
+                    .is_some_and(|d| Arc::ptr_eq(d, dict.values()));
+                if !same {
+                    let strings: &StringArray = dict.values().as_string::<i32>();
+                    self.values = strings.iter().map(|s| s.and_then(&f)).collect();
+                    self.dict = Some(dict.values().clone());
+                }
+                return Ok(Mapped::Dict {
+                    keys: dict.keys(),
+                    values: &self.values,
+                });
+            }
+        }
+        let strings = texts(array)?;
+        Ok(Mapped::Plain(
+            strings.iter().map(|s| s.and_then(&f)).collect(),
+        ))
+    }
+}
