@@ -5,5 +5,7 @@
 //! (reading them) -> features -> model -> scoring -> actions -> output.
 
 pub mod contract;
+pub mod error;
 pub mod ingest;
 pub mod time;
+pub mod validate;

@@ -50,11 +50,19 @@ impl Accounts {
     }
 
     fn push_part(&mut self, part: Accounts) -> Result<(), IngestError> {
+        let base = self.ids.len();
         for (k, id) in part.ids.iter().enumerate() {
             if let Some(&first) = self.index.get(id) {
+                // The first occurrence may be earlier in this same part.
+                let first = first as usize;
+                let first = if first < base {
+                    &self.at[first]
+                } else {
+                    &part.at[first - base]
+                };
                 return Err(IngestError::DuplicateAccount {
                     id: id.clone(),
-                    first: self.at[first as usize].to_string(),
+                    first: first.to_string(),
                     second: part.at[k].to_string(),
                 });
             }
