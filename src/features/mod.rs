@@ -1,0 +1,200 @@
+//! Point-in-time features: for every observation date T and every account active at
+//! T, features computed only from rows strictly before T, and the churn label over
+//! (T, T + horizon]. One streamed pass over usage serves every date at once.
+
+pub mod defs;
+pub mod export;
+pub mod plan;
+pub mod support;
+pub mod usage;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+pub use defs::{f, FEATURES};
+pub use plan::{Plan, PlanSettings};
+pub use support::IssueCount;
+
+use crate::ingest::{Dataset, IngestError, SetAside};
+use crate::time::{day_to_date, MICROS_PER_DAY};
+use support::ByAccount;
+use usage::{UsageAcc, Windows};
+
+/// Feature rows for every (observation date, active account), date-major, accounts
+/// in input order within a date.
+pub struct FeatureMatrix {
+    pub plan: Plan,
+    /// Account index (into `Dataset::accounts`) of each row.
+    pub account: Vec<u32>,
+    /// Index into `plan.dates()` of each row.
+    pub date: Vec<u32>,
+    /// Churn within the horizon; `None` on the as-of date (the future is unknown).
+    pub label: Vec<Option<bool>>,
+    /// Rows x `FEATURES`, NaN where a value is missing.
+    pub x: Array2<f64>,
+    /// Ticket categories opened in 90 days or open, per row: the issues to fix.
+    pub issues: Vec<Vec<IssueCount>>,
+    /// Index (into `Dataset::surveys`) of the latest NPS answer of each row.
+    pub latest_nps: Vec<Option<u32>>,
+    /// Usage rows set aside during the pass.
+    pub usage_set_aside: SetAside,
+    /// Usage rows that went into the accumulators.
+    pub usage_rows: u64,
+}
+
+impl FeatureMatrix {
+    pub fn rows(&self) -> usize {
+        self.account.len()
+    }
+
+    /// Row indices of the training dates (labelled) and of the as-of date.
+    pub fn split(&self) -> (Vec<usize>, Vec<usize>) {
+        let s = self.plan.scoring_index() as u32;
+        (0..self.rows()).partition(|&r| self.date[r] != s)
+    }
+}
+
+/// Builds the feature matrix for `plan`. `progress` is told how many usage rows
+/// have been read, for progress bars.
+pub fn build(data: &Dataset, plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<FeatureMatrix, IngestError> {
+    let days = plan.days();
+    let n = data.accounts.len();
+    let windows = Windows::new(&days);
+
+    let (parts, usage_set_aside) = data.usage.fold(
+        &data.accounts,
+        || (UsageAcc::new(&windows, days.len(), n), 0u64),
+        |(acc, rows), b| {
+            acc.add(&windows, b);
+            *rows += b.len() as u64;
+        },
+        progress,
+    )?;
+    let mut parts = parts.into_iter();
+    let (mut usage, mut usage_rows) = parts.next().unwrap_or_else(|| (UsageAcc::new(&windows, days.len(), n), 0));
+    for (p, r) in parts {
+        usage.merge(p);
+        usage_rows += r;
+    }
+    let users = UsageAcc::distinct(&usage.users, days.len(), n);
+    let features_used = UsageAcc::distinct(&usage.features, days.len(), n);
+
+    // The population: accounts active at each date.
+    let a = &data.accounts;
+    let horizon = i64::from(plan.horizon_days) * MICROS_PER_DAY;
+    let scoring = plan.scoring_index();
+    let mut rows: Vec<(u32, u32, Option<bool>)> = Vec::new();
+    for (j, &t) in days.iter().enumerate() {
+        let at = i64::from(t) * MICROS_PER_DAY;
+        for i in 0..n {
+            if a.active_at(i, at) {
+                let label = (j != scoring).then(|| a.churned_at[i].is_some_and(|c| c > at && c <= at + horizon));
+                rows.push((i as u32, j as u32, label));
+            }
+        }
+    }
+
+    let tickets = ByAccount::new(&data.tickets.account, n);
+    let surveys = ByAccount::new(&data.surveys.account, n);
+    let has_user = data.usage.has_user;
+    let has_feature = data.usage.has_feature;
+    let computed: Vec<([f64; f::COUNT], Vec<IssueCount>, Option<u32>)> = rows
+        .par_iter()
+        .map(|&(i, j, _)| {
+            let (i, j) = (i as usize, j as usize);
+            let t = days[j];
+            let at = i64::from(t) * MICROS_PER_DAY;
+            let mut row = [0.0f64; f::COUNT];
+            let s = usage.sums[j * n + i];
+            let (e30, ep, e7, e90) =
+                (f64::from(s.events_30), f64::from(s.events_prev_30), f64::from(s.events_7), f64::from(s.events_90));
+            let (q30, qp) = (UsageAcc::quantity(s.qty_30), UsageAcc::quantity(s.qty_prev_30));
+            row[f::EVENTS_30D] = e30;
+            row[f::EVENTS_PREV_30D] = ep;
+            row[f::QUANTITY_30D] = q30;
+            row[f::QUANTITY_PREV_30D] = qp;
+            row[f::USAGE_TREND_30D] = ((q30 + 1.0) / (qp + 1.0)).ln();
+            row[f::EVENTS_7D] = e7;
+            row[f::USAGE_TREND_7D] = ((e7 * 30.0 / 7.0 + 1.0) / (e30 + 1.0)).ln();
+            row[f::EVENTS_90D] = e90;
+            row[f::USAGE_TREND_90D] = ((e30 * 3.0 + 1.0) / (e90 + 1.0)).ln();
+            row[f::ACTIVE_DAYS_30D] = f64::from(usage.activity(&windows, i, t, 30));
+            row[f::ACTIVE_DAYS_PREV_30D] = f64::from(usage.activity(&windows, i, t - 30, 30));
+            row[f::DAYS_SINCE_LAST_USE] =
+                f64::from(usage.days_since_last(&windows, i, t).unwrap_or(usage::LOOKBACK_DAYS).min(usage::LOOKBACK_DAYS));
+            let u = f64::from(users[j * n + i]);
+            row[f::USERS_30D] = if has_user { u } else { f64::NAN };
+            row[f::SEAT_UTILISATION] = match a.seats[i] {
+                Some(seats) if seats > 0.0 && has_user => u / seats,
+                _ => f64::NAN,
+            };
+            row[f::FEATURES_30D] = if has_feature { f64::from(features_used[j * n + i]) } else { f64::NAN };
+
+            let issues = support::tickets(&data.tickets, tickets.of(i), at, &mut row);
+            let latest = support::surveys(&data.surveys, surveys.of(i), at, &mut row);
+
+            row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
+            let to_renewal = a.renewal_date[i].map(|r| days_to_anniversary(r, t));
+            row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
+            row[f::RENEWAL_IN_HORIZON] =
+                f64::from(u8::from(to_renewal.is_some_and(|d| d <= plan.horizon_days as i32)));
+            row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
+            row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
+            (row, issues, latest)
+        })
+        .collect();
+
+    let mut x = Array2::<f64>::zeros((rows.len(), f::COUNT));
+    let mut issues = Vec::with_capacity(rows.len());
+    let mut latest_nps = Vec::with_capacity(rows.len());
+    for (r, (row, iss, nps)) in computed.into_iter().enumerate() {
+        x.row_mut(r).assign(&ndarray::ArrayView1::from(&row[..]));
+        issues.push(iss);
+        latest_nps.push(nps);
+    }
+    Ok(FeatureMatrix {
+        plan: plan.clone(),
+        account: rows.iter().map(|r| r.0).collect(),
+        date: rows.iter().map(|r| r.1).collect(),
+        label: rows.iter().map(|r| r.2).collect(),
+        x,
+        issues,
+        latest_nps,
+        usage_set_aside,
+        usage_rows,
+    })
+}
+
+/// Days from day `t` to the first anniversary of `renewal` (an instant) on or after
+/// it: the renewal date in the data is the next one as of the export, so earlier
+/// observation dates look at the anniversary that was next then.
+pub fn days_to_anniversary(renewal: i64, t: i32) -> i32 {
+    let mut r = day_to_date(crate::time::micros_to_day(renewal));
+    let target = day_to_date(t);
+    while r < target {
+        r = r.checked_add_months(chrono::Months::new(12)).unwrap_or(target);
+    }
+    while let Some(prev) = r.checked_sub_months(chrono::Months::new(12)) {
+        if prev < target {
+            break;
+        }
+        r = prev;
+    }
+    (r - target).num_days() as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{date_to_day, date_to_micros};
+
+    #[test]
+    fn renewal_anniversaries_roll_to_the_observation_date() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let r = date_to_micros(d("2026-12-15"));
+        assert_eq!(days_to_anniversary(r, date_to_day(d("2026-12-01"))), 14);
+        assert_eq!(days_to_anniversary(r, date_to_day(d("2025-12-15"))), 0);
+        assert_eq!(days_to_anniversary(r, date_to_day(d("2025-06-15"))), 183);
+        assert_eq!(days_to_anniversary(r, date_to_day(d("2027-01-01"))), 348);
+    }
+}

@@ -1,0 +1,104 @@
+//! Observation dates: when features are taken and labels looked at.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::time::date_to_day;
+
+/// Most observation dates one run can use (distinct-count bitmasks are 64 bits).
+pub const MAX_DATES: usize = 64;
+
+/// Settings that decide the observation dates.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSettings {
+    /// Churn horizon H: a label is churn within (T, T + H].
+    pub horizon_days: u32,
+    /// Spacing of training observation dates.
+    pub snapshot_days: u32,
+    /// How far back training observation dates go.
+    pub history_days: u32,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        PlanSettings { horizon_days: 90, snapshot_days: 30, history_days: 365 }
+    }
+}
+
+/// The training observation dates (oldest first, labels fully observed) and the
+/// scoring date (the as-of date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub as_of: NaiveDate,
+    pub horizon_days: u32,
+    pub training: Vec<NaiveDate>,
+}
+
+impl Plan {
+    /// Training dates go back from `as_of - horizon` every `snapshot_days`, for
+    /// `history_days`, so that every training label's horizon ends by the as-of date.
+    pub fn new(as_of: NaiveDate, s: &PlanSettings) -> Result<Plan, String> {
+        if s.horizon_days == 0 || s.snapshot_days == 0 {
+            return Err("--horizon-days and --snapshot-days must be at least 1".into());
+        }
+        let last = as_of - chrono::Duration::days(i64::from(s.horizon_days));
+        let count = s.history_days / s.snapshot_days + 1;
+        let mut training: Vec<NaiveDate> = (0..count)
+            .map(|k| last - chrono::Duration::days(i64::from(k * s.snapshot_days)))
+            .collect();
+        training.reverse();
+        if training.len() + 1 > MAX_DATES {
+            return Err(format!(
+                "{} training observation dates requested (history {} days every {} days); at most {} are supported: raise --snapshot-days",
+                training.len(),
+                s.history_days,
+                s.snapshot_days,
+                MAX_DATES - 1
+            ));
+        }
+        Ok(Plan { as_of, horizon_days: s.horizon_days, training })
+    }
+
+    /// All dates features are computed at: the training dates, then the as-of date.
+    pub fn dates(&self) -> Vec<NaiveDate> {
+        let mut d = self.training.clone();
+        d.push(self.as_of);
+        d
+    }
+
+    /// Days since the epoch of every date in `dates()`.
+    pub fn days(&self) -> Vec<i32> {
+        self.dates().into_iter().map(date_to_day).collect()
+    }
+
+    /// Index of the as-of date in `dates()`.
+    pub fn scoring_index(&self) -> usize {
+        self.training.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn training_dates_end_a_horizon_before_as_of() {
+        let p = Plan::new(d("2026-11-01"), &PlanSettings::default()).unwrap();
+        assert_eq!(p.training.len(), 13);
+        assert_eq!(*p.training.last().unwrap(), d("2026-08-03"));
+        assert_eq!(p.training[0], d("2025-08-08"));
+        assert!(p.training.windows(2).all(|w| (w[1] - w[0]).num_days() == 30));
+        assert_eq!(p.dates().len(), 14);
+        assert_eq!(p.dates()[p.scoring_index()], d("2026-11-01"));
+    }
+
+    #[test]
+    fn too_many_dates_are_refused() {
+        let s = PlanSettings { snapshot_days: 1, history_days: 365, horizon_days: 90 };
+        assert!(Plan::new(d("2026-11-01"), &s).unwrap_err().contains("raise --snapshot-days"));
+    }
+}

@@ -1,0 +1,271 @@
+//! Usage features in one streamed pass: every usage row updates the accumulators of
+//! the few observation dates whose windows contain its day (found by table lookup),
+//! so memory is accounts x dates, whatever the number of rows.
+//!
+//! Everything accumulated is an integer, a bitmask or a set union, so merging the
+//! per-thread accumulators gives identical results for any thread count.
+
+use ahash::AHashMap;
+
+use crate::ingest::UsageBatch;
+use crate::time::micros_to_day;
+
+/// Window flags of a (day, observation date) pair.
+const W7: u8 = 1;
+const W30: u8 = 2;
+const P30: u8 = 4;
+const W90: u8 = 8;
+
+/// How far back from the earliest observation date usage is looked at.
+pub const LOOKBACK_DAYS: i32 = 180;
+
+/// Quantities are summed as integers of millionths so the sum is order-free.
+const QTY_SCALE: f64 = 1e6;
+
+/// For each day of the timeline, the observation dates whose windows contain it.
+pub struct Windows {
+    /// Day (since the epoch) of timeline offset 0.
+    pub origin: i32,
+    pub len: i32,
+    slots: Vec<(u32, u32)>,
+    entries: Vec<(u16, u8)>,
+}
+
+impl Windows {
+    pub fn new(days: &[i32]) -> Windows {
+        let origin = days.iter().min().copied().unwrap_or(0) - LOOKBACK_DAYS;
+        let len = days.iter().max().copied().unwrap_or(0) - origin;
+        let mut slots = Vec::with_capacity(len.max(0) as usize);
+        let mut entries = Vec::new();
+        for off in 0..len {
+            let d = origin + off;
+            let start = entries.len() as u32;
+            for (j, &t) in days.iter().enumerate() {
+                let mut f = 0u8;
+                if d < t && d >= t - 7 {
+                    f |= W7;
+                }
+                if d < t && d >= t - 30 {
+                    f |= W30;
+                }
+                if d < t - 30 && d >= t - 60 {
+                    f |= P30;
+                }
+                if d < t && d >= t - 90 {
+                    f |= W90;
+                }
+                if f != 0 {
+                    entries.push((j as u16, f));
+                }
+            }
+            slots.push((start, entries.len() as u32));
+        }
+        Windows { origin, len, slots, entries }
+    }
+
+    fn of(&self, day: i32) -> &[(u16, u8)] {
+        let off = day - self.origin;
+        if off < 0 || off >= self.len {
+            return &[];
+        }
+        let (a, b) = self.slots[off as usize];
+        &self.entries[a as usize..b as usize]
+    }
+
+    fn words(&self) -> usize {
+        (self.len.max(0) as usize).div_ceil(64)
+    }
+}
+
+/// Per-window sums of one (observation date, account).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WindowSums {
+    pub events_7: u32,
+    pub events_30: u32,
+    pub events_prev_30: u32,
+    pub events_90: u32,
+    pub qty_30: i64,
+    pub qty_prev_30: i64,
+}
+
+/// Usage accumulators of one worker (or the merged total).
+pub struct UsageAcc {
+    n_accounts: usize,
+    words: usize,
+    /// Active-day bitset per account over the timeline (account-major).
+    pub days: Vec<u64>,
+    /// Indexed by date * accounts + account.
+    pub sums: Vec<WindowSums>,
+    /// (account, user hash) -> bit j set when active in the 30 days before date j.
+    pub users: AHashMap<(u32, u64), u64>,
+    /// (account, feature hash) -> bit j likewise.
+    pub features: AHashMap<(u32, u64), u64>,
+}
+
+impl UsageAcc {
+    pub fn new(windows: &Windows, n_dates: usize, n_accounts: usize) -> Self {
+        let words = windows.words();
+        UsageAcc {
+            n_accounts,
+            words,
+            days: vec![0; words * n_accounts],
+            sums: vec![WindowSums::default(); n_dates * n_accounts],
+            users: AHashMap::new(),
+            features: AHashMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, windows: &Windows, b: &UsageBatch) {
+        let n = self.n_accounts;
+        for i in 0..b.len() {
+            let day = micros_to_day(b.ts[i]);
+            let slots = windows.of(day);
+            if slots.is_empty() {
+                continue;
+            }
+            let acc = b.account[i] as usize;
+            let off = (day - windows.origin) as usize;
+            self.days[acc * self.words + off / 64] |= 1u64 << (off % 64);
+            let qty = (b.quantity[i] * QTY_SCALE).round() as i64;
+            let mut users_mask = 0u64;
+            for &(j, f) in slots {
+                let s = &mut self.sums[j as usize * n + acc];
+                if f & W7 != 0 {
+                    s.events_7 += 1;
+                }
+                if f & W30 != 0 {
+                    s.events_30 += 1;
+                    s.qty_30 = s.qty_30.saturating_add(qty);
+                    users_mask |= 1u64 << j;
+                }
+                if f & P30 != 0 {
+                    s.events_prev_30 += 1;
+                    s.qty_prev_30 = s.qty_prev_30.saturating_add(qty);
+                }
+                if f & W90 != 0 {
+                    s.events_90 += 1;
+                }
+            }
+            if users_mask != 0 {
+                if b.user[i] != 0 {
+                    *self.users.entry((acc as u32, b.user[i])).or_insert(0) |= users_mask;
+                }
+                if b.feature[i] != 0 {
+                    *self.features.entry((acc as u32, b.feature[i])).or_insert(0) |= users_mask;
+                }
+            }
+        }
+    }
+
+    /// Order-free merge of another worker's accumulators.
+    pub fn merge(&mut self, o: UsageAcc) {
+        self.days.iter_mut().zip(o.days).for_each(|(a, b)| *a |= b);
+        for (a, b) in self.sums.iter_mut().zip(o.sums) {
+            a.events_7 += b.events_7;
+            a.events_30 += b.events_30;
+            a.events_prev_30 += b.events_prev_30;
+            a.events_90 += b.events_90;
+            a.qty_30 = a.qty_30.saturating_add(b.qty_30);
+            a.qty_prev_30 = a.qty_prev_30.saturating_add(b.qty_prev_30);
+        }
+        for (k, m) in o.users {
+            *self.users.entry(k).or_insert(0) |= m;
+        }
+        for (k, m) in o.features {
+            *self.features.entry(k).or_insert(0) |= m;
+        }
+    }
+
+    /// Distinct keys per (date, account) from a key -> date-mask map.
+    pub fn distinct(map: &AHashMap<(u32, u64), u64>, n_dates: usize, n_accounts: usize) -> Vec<u32> {
+        let mut out = vec![0u32; n_dates * n_accounts];
+        for (&(acc, _), &mask) in map {
+            let mut m = mask;
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                out[j * n_accounts + acc as usize] += 1;
+                m &= m - 1;
+            }
+        }
+        out
+    }
+
+    /// Active days of `account` in [t - len, t), and days since the last active day
+    /// before `t` (None when there was none in the timeline).
+    pub fn activity(&self, windows: &Windows, account: usize, t: i32, len: i32) -> u32 {
+        let bits = &self.days[account * self.words..(account + 1) * self.words];
+        let mut count = 0;
+        for d in (t - len).max(windows.origin)..t.min(windows.origin + windows.len) {
+            let off = (d - windows.origin) as usize;
+            count += ((bits[off / 64] >> (off % 64)) & 1) as u32;
+        }
+        count
+    }
+
+    pub fn days_since_last(&self, windows: &Windows, account: usize, t: i32) -> Option<i32> {
+        let bits = &self.days[account * self.words..(account + 1) * self.words];
+        let end = t.min(windows.origin + windows.len);
+        (windows.origin..end)
+            .rev()
+            .find(|&d| {
+                let off = (d - windows.origin) as usize;
+                (bits[off / 64] >> (off % 64)) & 1 == 1
+            })
+            .map(|d| t - d)
+    }
+
+    pub fn quantity(v: i64) -> f64 {
+        v as f64 / QTY_SCALE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::MICROS_PER_DAY;
+
+    fn batch(rows: &[(u32, i32, u64, f64)]) -> UsageBatch {
+        UsageBatch {
+            account: rows.iter().map(|r| r.0).collect(),
+            ts: rows.iter().map(|r| i64::from(r.1) * MICROS_PER_DAY + 3_600_000_000).collect(),
+            user: rows.iter().map(|r| r.2).collect(),
+            feature: rows.iter().map(|r| r.2 + 100).collect(),
+            quantity: rows.iter().map(|r| r.3).collect(),
+        }
+    }
+
+    #[test]
+    fn windows_are_half_open_before_the_observation_date() {
+        let t = 1000;
+        let w = Windows::new(&[t]);
+        let mut acc = UsageAcc::new(&w, 1, 1);
+        // day t is not before t; t-1 is in all recent windows; t-30 in w30; t-31 in p30
+        acc.add(&w, &batch(&[(0, t, 1, 5.0), (0, t - 1, 1, 1.0), (0, t - 30, 2, 2.0), (0, t - 31, 3, 4.0), (0, t - 60, 3, 8.0), (0, t - 61, 3, 16.0)]));
+        let s = acc.sums[0];
+        assert_eq!(s.events_7, 1);
+        assert_eq!(s.events_30, 2);
+        assert_eq!(UsageAcc::quantity(s.qty_30), 3.0);
+        assert_eq!(s.events_prev_30, 2);
+        assert_eq!(UsageAcc::quantity(s.qty_prev_30), 12.0);
+        assert_eq!(s.events_90, 5);
+        assert_eq!(UsageAcc::distinct(&acc.users, 1, 1), vec![2]);
+        assert_eq!(acc.activity(&w, 0, t, 30), 2);
+        assert_eq!(acc.days_since_last(&w, 0, t), Some(1));
+    }
+
+    #[test]
+    fn merge_equals_one_pass() {
+        let w = Windows::new(&[500, 530]);
+        let rows = [(0, 490, 1, 1.5), (1, 520, 2, 2.25), (0, 529, 3, 0.1), (1, 470, 1, 7.0)];
+        let mut whole = UsageAcc::new(&w, 2, 2);
+        whole.add(&w, &batch(&rows));
+        let mut a = UsageAcc::new(&w, 2, 2);
+        a.add(&w, &batch(&rows[..2]));
+        let mut b = UsageAcc::new(&w, 2, 2);
+        b.add(&w, &batch(&rows[2..]));
+        b.merge(a);
+        assert_eq!(whole.sums, b.sums);
+        assert_eq!(whole.days, b.days);
+        assert_eq!(UsageAcc::distinct(&whole.users, 2, 2), UsageAcc::distinct(&b.users, 2, 2));
+    }
+}
