@@ -6,4 +6,5 @@
 
 pub mod contract;
 pub mod ingest;
+pub mod model;
 pub mod time;
