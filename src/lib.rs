@@ -7,5 +7,6 @@
 pub mod contract;
 pub mod error;
 pub mod ingest;
+pub mod model;
 pub mod time;
 pub mod validate;

@@ -1,0 +1,196 @@
+//! One L2-regularised logistic fit with linfa-logistic, returned oriented for
+//! P(churn) = sigmoid(intercept + x.coef) whatever label linfa took as positive.
+
+use super::ModelError;
+use linfa::traits::Fit;
+use linfa::DatasetBase;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2, ArrayView2, ShapeBuilder};
+
+/// Settings of one fit (the alpha grid and validation live in `select`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FitConfig {
+    pub alpha: f64,
+    pub max_iterations: u64,
+    pub tolerance_per_row: f64,
+    /// Start from a fit on an evenly spaced subsample of this many rows when the data
+    /// has more than twice as many (0 = never).
+    pub warm_start_rows: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FitResult {
+    pub intercept: f64,
+    /// One per design column, oriented for P(churn).
+    pub coef: Vec<f64>,
+    /// L2 norm of the summed objective's gradient at the result.
+    pub gradient_norm: f64,
+    /// The absolute tolerance the solver was given.
+    pub tolerance: f64,
+}
+
+impl FitResult {
+    /// linfa returns Ok when it hits the iteration cap or its line search gives up, so
+    /// convergence is judged from the gradient at the returned point.
+    pub fn converged(&self) -> bool {
+        self.gradient_norm < self.tolerance
+    }
+}
+
+#[inline]
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// z = b + X w, walking X by columns (X is column-major).
+fn linear_predictor(x: ArrayView2<f64>, coef: &[f64], intercept: f64) -> Array1<f64> {
+    let mut z = Array1::from_elem(x.nrows(), intercept);
+    for (col, &w) in x.columns().into_iter().zip(coef) {
+        z.scaled_add(w, &col);
+    }
+    z
+}
+
+/// Gradient norm of sum log-loss + alpha/2 ||w||^2 (intercept unpenalised), the
+/// quantity linfa's stopping rule compares with its tolerance.
+pub(crate) fn gradient_norm(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    alpha: f64,
+    coef: &[f64],
+    intercept: f64,
+) -> f64 {
+    let mut r = linear_predictor(x, coef, intercept);
+    for (ri, &yi) in r.iter_mut().zip(y) {
+        *ri = sigmoid(*ri) - if yi { 1.0 } else { 0.0 };
+    }
+    let gb = r.sum();
+    let mut norm2 = gb * gb;
+    for (col, &w) in x.columns().into_iter().zip(coef) {
+        let g = col.dot(&r) + alpha * w;
+        norm2 += g * g;
+    }
+    norm2.sqrt()
+}
+
+/// Fit on a column-major design `x`. Both classes must be present.
+pub(crate) fn fit(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    cfg: &FitConfig,
+) -> Result<FitResult, ModelError> {
+    let n = y.len();
+    let positives = y.iter().filter(|v| **v).count();
+    if positives == 0 || positives == n {
+        return Err(ModelError::CannotTrain(
+            "a fit needs both churners and non-churners".into(),
+        ));
+    }
+    let start = if cfg.warm_start_rows > 0 && n > 2 * cfg.warm_start_rows {
+        warm_start(x, y, cfg)
+    } else {
+        None
+    };
+    // Without a warm start, begin at the base rate: the intercept alone is then right.
+    let (w0, b0) = start.unwrap_or_else(|| {
+        let rate = positives as f64 / n as f64;
+        (vec![0.0; x.ncols()], (rate / (1.0 - rate)).ln())
+    });
+    fit_from(
+        x,
+        y,
+        cfg.alpha,
+        cfg.max_iterations,
+        cfg.tolerance_per_row,
+        &w0,
+        b0,
+    )
+}
+
+/// A fit on an evenly spaced subsample, with alpha scaled to keep the same balance
+/// between the summed loss and the penalty. Only a starting point, so any failure just
+/// means starting cold.
+fn warm_start(x: ArrayView2<f64>, y: &[bool], cfg: &FitConfig) -> Option<(Vec<f64>, f64)> {
+    let n = y.len();
+    let m = cfg.warm_start_rows;
+    let rows: Vec<usize> = (0..m).map(|i| i * n / m).collect();
+    let mut xs = Array2::<f64>::zeros((m, x.ncols()).f());
+    for (mut dst, src) in xs.columns_mut().into_iter().zip(x.columns()) {
+        for (d, &r) in dst.iter_mut().zip(&rows) {
+            *d = src[r];
+        }
+    }
+    let ys: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
+    let pos = ys.iter().filter(|v| **v).count();
+    if pos == 0 || pos == m {
+        return None;
+    }
+    let rate = pos as f64 / m as f64;
+    let alpha = cfg.alpha * m as f64 / n as f64;
+    let w0 = vec![0.0; x.ncols()];
+    let r = fit_from(
+        xs.view(),
+        &ys,
+        alpha,
+        cfg.max_iterations,
+        cfg.tolerance_per_row,
+        &w0,
+        (rate / (1.0 - rate)).ln(),
+    )
+    .ok()?;
+    Some((r.coef, r.intercept))
+}
+
+fn fit_from(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    alpha: f64,
+    max_iterations: u64,
+    tolerance_per_row: f64,
+    w0: &[f64],
+    b0: f64,
+) -> Result<FitResult, ModelError> {
+    let n = y.len();
+    let positives = y.iter().filter(|v| **v).count();
+    let tolerance = tolerance_per_row * n as f64;
+    // linfa 0.8.1 makes the MORE FREQUENT label its positive class (first-seen label on
+    // a tie). Orient the starting point the way linfa will; the result's orientation is
+    // then read back from the fitted labels, so a fixed linfa stays correct too.
+    let linfa_pos_is_churn = positives > n - positives || (2 * positives == n && y[0]);
+    let s = if linfa_pos_is_churn { 1.0 } else { -1.0 };
+    let mut init = Array1::<f64>::zeros(x.ncols() + 1);
+    for (i, w) in w0.iter().enumerate() {
+        init[i] = s * w;
+    }
+    init[x.ncols()] = s * b0;
+
+    let dataset = DatasetBase::new(x, Array1::from(y.to_vec()));
+    let model = LogisticRegression::default()
+        .alpha(alpha)
+        .max_iterations(max_iterations)
+        .gradient_tolerance(tolerance)
+        .initial_params(init)
+        .fit(&dataset)
+        .map_err(|e| ModelError::CannotTrain(format!("the solver failed (alpha {alpha}): {e}")))?;
+
+    let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
+    let coef: Vec<f64> = model.params().iter().map(|w| sign * w).collect();
+    let intercept = sign * model.intercept();
+    if !intercept.is_finite() || coef.iter().any(|w| !w.is_finite()) {
+        return Err(ModelError::CannotTrain(format!(
+            "the solver returned non-finite coefficients (alpha {alpha})"
+        )));
+    }
+    let gradient_norm = gradient_norm(x, y, alpha, &coef, intercept);
+    Ok(FitResult {
+        intercept,
+        coef,
+        gradient_norm,
+        tolerance,
+    })
+}

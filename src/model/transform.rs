@@ -1,0 +1,447 @@
+//! Preprocessing learned on training rows only and applied identically at scoring:
+//! transform, median imputation with a missing-indicator column, standardisation.
+
+use super::{FeatureSpec, ModelError, ModelWarning, Transform};
+use ndarray::{Array2, ArrayView2, ShapeBuilder};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// Suffix of the indicator column added for a feature with missing training values.
+pub const MISSING_SUFFIX: &str = "__missing";
+
+/// Centre and scale of one design column.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ColumnStats {
+    pub mean: f64,
+    /// 1 for a constant column, so it standardises to 0.
+    pub sd: f64,
+    pub constant: bool,
+}
+
+impl ColumnStats {
+    #[inline]
+    fn standardise(&self, v: f64) -> f64 {
+        (v - self.mean) / self.sd
+    }
+}
+
+/// Everything learned for one raw feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureStep {
+    pub name: String,
+    pub transform: Transform,
+    /// Training median of the transformed values; replaces a missing value.
+    pub median: f64,
+    pub value: ColumnStats,
+    /// Present when the training rows had missing values for this feature.
+    pub missing_indicator: Option<ColumnStats>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessor {
+    pub features: Vec<FeatureStep>,
+}
+
+pub(crate) fn apply_transform(t: Transform, v: f64) -> f64 {
+    match t {
+        Transform::Identity => v,
+        // NaN must stay NaN (f64::max would turn it into 0).
+        Transform::Log1p if v.is_nan() => v,
+        Transform::Log1p => v.max(0.0).ln_1p(),
+    }
+}
+
+/// Names must be unique and must not collide with generated indicator columns.
+pub(crate) fn check_names(specs: &[FeatureSpec]) -> Result<(), ModelError> {
+    let mut seen = HashSet::new();
+    for s in specs {
+        if s.name.is_empty() {
+            return Err(ModelError::InvalidData(
+                "a feature has an empty name".into(),
+            ));
+        }
+        if !seen.insert(s.name.as_str()) {
+            return Err(ModelError::InvalidData(format!(
+                "feature '{}' appears twice",
+                s.name
+            )));
+        }
+    }
+    for s in specs {
+        let indicator = format!("{}{MISSING_SUFFIX}", s.name);
+        if seen.contains(indicator.as_str()) {
+            return Err(ModelError::InvalidData(format!(
+                "feature '{indicator}' collides with the missing indicator of '{}'",
+                s.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse +-inf, naming the first offending row (and its feature).
+pub(crate) fn check_finite(specs: &[FeatureSpec], x: ArrayView2<f64>) -> Result<(), ModelError> {
+    let mut first: Option<(usize, usize)> = None;
+    for (j, col) in x.columns().into_iter().enumerate() {
+        if let Some(row) = col.iter().position(|v| v.is_infinite()) {
+            if first.is_none_or(|(r, _)| row < r) {
+                first = Some((row, j));
+            }
+        }
+    }
+    match first {
+        Some((row, j)) => Err(ModelError::NonFinite {
+            feature: specs[j].name.clone(),
+            row,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// Population mean and sd (like scikit-learn's StandardScaler), summed in row order so
+/// the result never depends on threads.
+fn stats(values: impl Iterator<Item = f64> + Clone, n: usize) -> ColumnStats {
+    let (mut lo, mut hi, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
+    for v in values.clone() {
+        lo = lo.min(v);
+        hi = hi.max(v);
+        sum += v;
+    }
+    let mean = sum / n as f64;
+    // Compare extremes rather than the sd: rounding makes the sd of a constant column
+    // tiny but not always zero.
+    if lo == hi {
+        return ColumnStats {
+            mean: lo,
+            sd: 1.0,
+            constant: true,
+        };
+    }
+    let ss: f64 = values.map(|v| (v - mean) * (v - mean)).sum();
+    ColumnStats {
+        mean,
+        sd: (ss / n as f64).sqrt(),
+        constant: false,
+    }
+}
+
+impl Preprocessor {
+    /// Learn the preprocessing from `rows` of `x` only.
+    pub(crate) fn fit(
+        specs: &[FeatureSpec],
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> Result<(Preprocessor, Vec<ModelWarning>), ModelError> {
+        if rows.is_empty() {
+            return Err(ModelError::CannotTrain("no training rows".into()));
+        }
+        let n = rows.len();
+        let mut warnings = Vec::new();
+        let mut features = Vec::with_capacity(specs.len());
+        for (j, spec) in specs.iter().enumerate() {
+            let col = x.column(j);
+            let raw = || rows.iter().map(|&r| col[r]);
+            let negatives = match spec.transform {
+                Transform::Log1p => raw().filter(|v| *v < 0.0).count(),
+                Transform::Identity => 0,
+            };
+            if negatives > 0 {
+                warnings.push(ModelWarning::NegativeClamped {
+                    feature: spec.name.clone(),
+                    rows: negatives,
+                });
+            }
+            let present: Vec<f64> = raw()
+                .map(|v| apply_transform(spec.transform, v))
+                .filter(|v| !v.is_nan())
+                .collect();
+            let missing = n - present.len();
+            let med = median(present).unwrap_or_else(|| {
+                warnings.push(ModelWarning::AllMissing {
+                    feature: spec.name.clone(),
+                });
+                0.0
+            });
+            let imputed = raw().map(|v| {
+                let t = apply_transform(spec.transform, v);
+                if t.is_nan() {
+                    med
+                } else {
+                    t
+                }
+            });
+            let value = stats(imputed, n);
+            if !(value.mean.is_finite() && value.sd.is_finite() && value.sd > 0.0) {
+                return Err(ModelError::CannotTrain(format!(
+                    "feature '{}' has values too large to standardise (mean {}, sd {})",
+                    spec.name, value.mean, value.sd
+                )));
+            }
+            if value.constant {
+                warnings.push(ModelWarning::ConstantColumn {
+                    column: spec.name.clone(),
+                });
+            }
+            let missing_indicator = (missing > 0).then(|| {
+                let p = missing as f64 / n as f64;
+                let constant = missing == n;
+                if constant {
+                    warnings.push(ModelWarning::ConstantColumn {
+                        column: format!("{}{MISSING_SUFFIX}", spec.name),
+                    });
+                }
+                ColumnStats {
+                    mean: p,
+                    sd: if constant {
+                        1.0
+                    } else {
+                        (p * (1.0 - p)).sqrt()
+                    },
+                    constant,
+                }
+            });
+            features.push(FeatureStep {
+                name: spec.name.clone(),
+                transform: spec.transform,
+                median: med,
+                value,
+                missing_indicator,
+            });
+        }
+        Ok((Preprocessor { features }, warnings))
+    }
+
+    /// Names of the design columns, in design order: each feature, then its indicator.
+    pub fn column_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for f in &self.features {
+            names.push(f.name.clone());
+            if f.missing_indicator.is_some() {
+                names.push(format!("{}{MISSING_SUFFIX}", f.name));
+            }
+        }
+        names
+    }
+
+    /// For each design column, the index of the raw feature it comes from.
+    pub fn column_features(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (j, f) in self.features.iter().enumerate() {
+            out.push(j);
+            if f.missing_indicator.is_some() {
+                out.push(j);
+            }
+        }
+        out
+    }
+
+    pub fn n_columns(&self) -> usize {
+        self.features.len()
+            + self
+                .features
+                .iter()
+                .filter(|f| f.missing_indicator.is_some())
+                .count()
+    }
+
+    /// Standardised design matrix for `rows` of `x`, column-major (linfa's fits run
+    /// markedly faster on it). Missing values in a feature that had none in training
+    /// get the median and are counted in the warnings.
+    pub(crate) fn design(
+        &self,
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> Result<(Array2<f64>, Vec<ModelWarning>), ModelError> {
+        if x.ncols() != self.features.len() {
+            return Err(ModelError::InvalidData(format!(
+                "the matrix has {} columns but the model has {} features",
+                x.ncols(),
+                self.features.len()
+            )));
+        }
+        let mut out = Array2::<f64>::zeros((rows.len(), self.n_columns()).f());
+        let mut warnings = Vec::new();
+        let mut c = 0;
+        for (j, f) in self.features.iter().enumerate() {
+            let col = x.column(j);
+            let mut unseen_missing = 0;
+            {
+                let mut dst = out.column_mut(c);
+                for (d, &r) in dst.iter_mut().zip(rows) {
+                    let v = col[r];
+                    if v.is_infinite() {
+                        return Err(ModelError::NonFinite {
+                            feature: f.name.clone(),
+                            row: r,
+                        });
+                    }
+                    let t = apply_transform(f.transform, v);
+                    let t = if t.is_nan() {
+                        unseen_missing += 1;
+                        f.median
+                    } else {
+                        t
+                    };
+                    *d = f.value.standardise(t);
+                }
+            }
+            c += 1;
+            if let Some(ind) = &f.missing_indicator {
+                let mut dst = out.column_mut(c);
+                for (d, &r) in dst.iter_mut().zip(rows) {
+                    let m = if col[r].is_nan() { 1.0 } else { 0.0 };
+                    *d = ind.standardise(m);
+                }
+                c += 1;
+            } else if unseen_missing > 0 {
+                warnings.push(ModelWarning::UnseenMissing {
+                    feature: f.name.clone(),
+                    rows: unseen_missing,
+                });
+            }
+        }
+        // The solver must never see NaN or infinity; extreme inputs can still overflow.
+        for (c, name) in out.columns().into_iter().zip(self.column_names()) {
+            if let Some(i) = c.iter().position(|v| !v.is_finite()) {
+                return Err(ModelError::InvalidData(format!(
+                    "column '{name}' is not finite after scaling in row {}",
+                    rows[i]
+                )));
+            }
+        }
+        Ok((out, warnings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn specs() -> Vec<FeatureSpec> {
+        vec![
+            FeatureSpec::new("a", Transform::Identity),
+            FeatureSpec::new("b", Transform::Log1p),
+        ]
+    }
+
+    #[test]
+    fn indicator_and_median_come_from_training_rows_only() {
+        let nan = f64::NAN;
+        // Rows 0..4 train; row 4 (a huge value) must not move the median or the mean.
+        let x = array![
+            [1.0, 0.0],
+            [nan, 1.0],
+            [3.0, 3.0],
+            [5.0, nan],
+            [1000.0, nan]
+        ];
+        let (p, w) = Preprocessor::fit(&specs(), x.view(), &[0, 1, 2, 3]).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(p.column_names(), ["a", "a__missing", "b", "b__missing"]);
+        let a = &p.features[0];
+        assert_eq!(a.median, 3.0);
+        // imputed training values 1, 3, 3, 5
+        assert_eq!(a.value.mean, 3.0);
+        assert!((a.value.sd - 2f64.sqrt()).abs() < 1e-15);
+        let ind = a.missing_indicator.unwrap();
+        assert_eq!(ind.mean, 0.25);
+        assert!((ind.sd - (0.25f64 * 0.75).sqrt()).abs() < 1e-15);
+        let b = &p.features[1];
+        assert_eq!(b.median, 2f64.ln());
+
+        let (d, _) = p.design(x.view(), &[1, 4]).unwrap();
+        assert!(d.t().is_standard_layout(), "design must be column-major");
+        // row 1: a missing -> median -> z = 0; indicator 1 -> (1 - .25)/sd
+        assert_eq!(d[[0, 0]], 0.0);
+        assert!((d[[0, 1]] - 0.75 / (0.1875f64).sqrt()).abs() < 1e-12);
+        assert!((d[[1, 0]] - 997.0 / 2f64.sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn training_columns_are_standardised() {
+        let x = array![[1.0, 2.0], [2.0, 4.0], [3.0, 9.0], [10.0, 0.0]];
+        let (p, _) = Preprocessor::fit(&specs(), x.view(), &[0, 1, 2, 3]).unwrap();
+        let (d, _) = p.design(x.view(), &[0, 1, 2, 3]).unwrap();
+        for c in d.columns() {
+            let m = c.sum() / 4.0;
+            let v = c.mapv(|z| (z - m) * (z - m)).sum() / 4.0;
+            assert!(
+                m.abs() < 1e-12 && (v - 1.0).abs() < 1e-12,
+                "mean {m} var {v}"
+            );
+        }
+    }
+
+    #[test]
+    fn constant_column_is_flagged_and_scored_as_zero() {
+        let x = array![[0.1, 1.0], [0.1, 2.0], [0.1, 3.0]];
+        let (p, w) = Preprocessor::fit(&specs(), x.view(), &[0, 1, 2]).unwrap();
+        assert!(p.features[0].value.constant);
+        assert_eq!(p.features[0].value.sd, 1.0);
+        assert_eq!(w, vec![ModelWarning::ConstantColumn { column: "a".into() }]);
+        let (d, _) = p.design(x.view(), &[0, 1, 2]).unwrap();
+        assert!(d.column(0).iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn log1p_clamps_negatives_and_keeps_nan_missing() {
+        assert_eq!(apply_transform(Transform::Log1p, -5.0), 0.0);
+        assert!(apply_transform(Transform::Log1p, f64::NAN).is_nan());
+        assert_eq!(apply_transform(Transform::Log1p, 1.0), 2f64.ln());
+    }
+
+    #[test]
+    fn infinity_is_refused_naming_feature_and_row() {
+        let x = array![[1.0, 2.0], [2.0, f64::NEG_INFINITY], [f64::INFINITY, 1.0]];
+        let err = check_finite(&specs(), x.view()).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::NonFinite { feature, row: 1 } if feature == "b"),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "feature 'b' has an infinite value in row 1"
+        );
+        let (p, _) = Preprocessor::fit(&specs(), x.view(), &[0]).unwrap();
+        let err = p.design(x.view(), &[0, 2]).unwrap_err();
+        assert!(matches!(err, ModelError::NonFinite { row: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn unseen_missing_at_scoring_is_imputed_and_reported() {
+        let x = array![[1.0, 2.0], [3.0, 4.0], [f64::NAN, 4.0]];
+        let (p, _) = Preprocessor::fit(&specs(), x.view(), &[0, 1]).unwrap();
+        let (d, w) = p.design(x.view(), &[2]).unwrap();
+        assert_eq!(d[[0, 0]], 0.0);
+        assert_eq!(
+            w,
+            vec![ModelWarning::UnseenMissing {
+                feature: "a".into(),
+                rows: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn colliding_names_are_refused() {
+        let s = vec![
+            FeatureSpec::new("a", Transform::Identity),
+            FeatureSpec::new("a__missing", Transform::Identity),
+        ];
+        assert!(check_names(&s).is_err());
+    }
+}
