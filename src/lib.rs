@@ -6,7 +6,9 @@
 
 pub mod contract;
 pub mod error;
+pub mod features;
 pub mod ingest;
 pub mod model;
+pub mod output;
 pub mod time;
 pub mod validate;

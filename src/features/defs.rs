@@ -10,7 +10,11 @@ pub struct FeatureDef {
 }
 
 const fn def(name: &'static str, transform: Transform, meaning: &'static str) -> FeatureDef {
-    FeatureDef { name, transform, meaning }
+    FeatureDef {
+        name,
+        transform,
+        meaning,
+    }
 }
 
 use Transform::{Identity as Id, Log1p as Log};
@@ -54,43 +58,134 @@ pub mod f {
 }
 
 pub const FEATURES: [FeatureDef; f::COUNT] = [
-    def("events_30d", Log, "usage events in the 30 days before the observation date"),
-    def("events_prev_30d", Log, "usage events in the 30 days before those (days 31-60 back)"),
-    def("quantity_30d", Log, "summed usage quantity in the last 30 days"),
-    def("quantity_prev_30d", Log, "summed usage quantity in days 31-60 back"),
-    def("usage_trend_30d", Id, "ln((quantity_30d + 1) / (quantity_prev_30d + 1)): below 0 means usage fell"),
+    def(
+        "events_30d",
+        Log,
+        "usage events in the 30 days before the observation date",
+    ),
+    def(
+        "events_prev_30d",
+        Log,
+        "usage events in the 30 days before those (days 31-60 back)",
+    ),
+    def(
+        "quantity_30d",
+        Log,
+        "summed usage quantity in the last 30 days",
+    ),
+    def(
+        "quantity_prev_30d",
+        Log,
+        "summed usage quantity in days 31-60 back",
+    ),
+    def(
+        "usage_trend_30d",
+        Id,
+        "ln((quantity_30d + 1) / (quantity_prev_30d + 1)): below 0 means usage fell",
+    ),
     def("events_7d", Log, "usage events in the last 7 days"),
-    def("usage_trend_7d", Id, "ln((events_7d x 30/7 + 1) / (events_30d + 1)): the last week against the month"),
+    def(
+        "usage_trend_7d",
+        Id,
+        "ln((events_7d x 30/7 + 1) / (events_30d + 1)): the last week against the month",
+    ),
     def("events_90d", Log, "usage events in the last 90 days"),
-    def("usage_trend_90d", Id, "ln((events_30d x 3 + 1) / (events_90d + 1)): the last month against the quarter"),
-    def("active_days_30d", Id, "days with any usage in the last 30 days"),
-    def("active_days_prev_30d", Id, "days with any usage in days 31-60 back"),
-    def("days_since_last_use", Id, "days since the last day with usage (180 when none in 180 days)"),
-    def("users_30d", Log, "distinct active users in the last 30 days"),
-    def("seat_utilisation", Id, "users_30d / licensed seats (missing without seats)"),
-    def("features_30d", Id, "distinct product features used in the last 30 days (breadth of adoption)"),
-    def("tickets_90d", Log, "support tickets opened in the last 90 days"),
+    def(
+        "usage_trend_90d",
+        Id,
+        "ln((events_30d x 3 + 1) / (events_90d + 1)): the last month against the quarter",
+    ),
+    def(
+        "active_days_30d",
+        Id,
+        "days with any usage in the last 30 days",
+    ),
+    def(
+        "active_days_prev_30d",
+        Id,
+        "days with any usage in days 31-60 back",
+    ),
+    def(
+        "days_since_last_use",
+        Id,
+        "days since the last day with usage (180 when none in 180 days)",
+    ),
+    def(
+        "users_30d",
+        Log,
+        "distinct active users in the last 30 days",
+    ),
+    def(
+        "seat_utilisation",
+        Id,
+        "users_30d / licensed seats (missing without seats)",
+    ),
+    def(
+        "features_30d",
+        Id,
+        "distinct product features used in the last 30 days (breadth of adoption)",
+    ),
+    def(
+        "tickets_90d",
+        Log,
+        "support tickets opened in the last 90 days",
+    ),
     def("open_tickets", Log, "tickets open at the observation date"),
-    def("open_urgent_tickets", Log, "high or urgent priority tickets open at the observation date"),
-    def("oldest_open_ticket_days", Log, "age in days of the oldest open ticket (0 when none)"),
-    def("median_first_response_hours_90d", Log, "median hours to first response, tickets of the last 90 days"),
-    def("median_resolution_hours_90d", Log, "median hours to resolution, tickets of the last 90 days resolved before the date"),
+    def(
+        "open_urgent_tickets",
+        Log,
+        "high or urgent priority tickets open at the observation date",
+    ),
+    def(
+        "oldest_open_ticket_days",
+        Log,
+        "age in days of the oldest open ticket (0 when none)",
+    ),
+    def(
+        "median_first_response_hours_90d",
+        Log,
+        "median hours to first response, tickets of the last 90 days",
+    ),
+    def(
+        "median_resolution_hours_90d",
+        Log,
+        "median hours to resolution, tickets of the last 90 days resolved before the date",
+    ),
     def("nps_latest", Id, "latest NPS answer (0-10) within 365 days"),
     def("nps_detractor", Id, "1 when that answer is 0-6"),
     def("nps_passive", Id, "1 when that answer is 7-8"),
     def("nps_promoter", Id, "1 when that answer is 9-10"),
     def("days_since_nps", Log, "days since that answer"),
-    def("csat_pct_180d", Id, "CSAT % over 180 days: satisfied (top two of five points) / answers x 100"),
-    def("csat_answers_180d", Log, "CSAT answers in the last 180 days"),
+    def(
+        "csat_pct_180d",
+        Id,
+        "CSAT % over 180 days: satisfied (top two of five points) / answers x 100",
+    ),
+    def(
+        "csat_answers_180d",
+        Log,
+        "CSAT answers in the last 180 days",
+    ),
     def("tenure_days", Log, "days since the subscription started"),
-    def("days_to_renewal", Id, "days to the next anniversary of renewal_date"),
-    def("renewal_in_horizon", Id, "1 when the next renewal falls within the churn horizon"),
+    def(
+        "days_to_renewal",
+        Id,
+        "days to the next anniversary of renewal_date",
+    ),
+    def(
+        "renewal_in_horizon",
+        Id,
+        "1 when the next renewal falls within the churn horizon",
+    ),
     def("mrr", Log, "monthly recurring revenue"),
     def("seats", Log, "licensed seats"),
 ];
 
 pub fn specs() -> Vec<FeatureSpec> {
-    FEATURES.iter().map(|d| FeatureSpec::new(d.name, d.transform)).collect()
+    FEATURES
+        .iter()
+        .map(|d| FeatureSpec::new(d.name, d.transform))
+        .collect()
 }
 
 pub fn names() -> Vec<String> {

@@ -56,7 +56,11 @@ impl FeatureMatrix {
 
 /// Builds the feature matrix for `plan`. `progress` is told how many usage rows
 /// have been read, for progress bars.
-pub fn build(data: &Dataset, plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<FeatureMatrix, IngestError> {
+pub fn build(
+    data: &Dataset,
+    plan: &Plan,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<FeatureMatrix, IngestError> {
     let days = plan.days();
     let n = data.accounts.len();
     let windows = Windows::new(&days);
@@ -71,7 +75,9 @@ pub fn build(data: &Dataset, plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Re
         progress,
     )?;
     let mut parts = parts.into_iter();
-    let (mut usage, mut usage_rows) = parts.next().unwrap_or_else(|| (UsageAcc::new(&windows, days.len(), n), 0));
+    let (mut usage, mut usage_rows) = parts
+        .next()
+        .unwrap_or_else(|| (UsageAcc::new(&windows, days.len(), n), 0));
     for (p, r) in parts {
         usage.merge(p);
         usage_rows += r;
@@ -88,7 +94,8 @@ pub fn build(data: &Dataset, plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Re
         let at = i64::from(t) * MICROS_PER_DAY;
         for i in 0..n {
             if a.active_at(i, at) {
-                let label = (j != scoring).then(|| a.churned_at[i].is_some_and(|c| c > at && c <= at + horizon));
+                let label = (j != scoring)
+                    .then(|| a.churned_at[i].is_some_and(|c| c > at && c <= at + horizon));
                 rows.push((i as u32, j as u32, label));
             }
         }
@@ -106,9 +113,16 @@ pub fn build(data: &Dataset, plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Re
             let at = i64::from(t) * MICROS_PER_DAY;
             let mut row = [0.0f64; f::COUNT];
             let s = usage.sums[j * n + i];
-            let (e30, ep, e7, e90) =
-                (f64::from(s.events_30), f64::from(s.events_prev_30), f64::from(s.events_7), f64::from(s.events_90));
-            let (q30, qp) = (UsageAcc::quantity(s.qty_30), UsageAcc::quantity(s.qty_prev_30));
+            let (e30, ep, e7, e90) = (
+                f64::from(s.events_30),
+                f64::from(s.events_prev_30),
+                f64::from(s.events_7),
+                f64::from(s.events_90),
+            );
+            let (q30, qp) = (
+                UsageAcc::quantity(s.qty_30),
+                UsageAcc::quantity(s.qty_prev_30),
+            );
             row[f::EVENTS_30D] = e30;
             row[f::EVENTS_PREV_30D] = ep;
             row[f::QUANTITY_30D] = q30;
@@ -120,15 +134,23 @@ pub fn build(data: &Dataset, plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Re
             row[f::USAGE_TREND_90D] = ((e30 * 3.0 + 1.0) / (e90 + 1.0)).ln();
             row[f::ACTIVE_DAYS_30D] = f64::from(usage.activity(&windows, i, t, 30));
             row[f::ACTIVE_DAYS_PREV_30D] = f64::from(usage.activity(&windows, i, t - 30, 30));
-            row[f::DAYS_SINCE_LAST_USE] =
-                f64::from(usage.days_since_last(&windows, i, t).unwrap_or(usage::LOOKBACK_DAYS).min(usage::LOOKBACK_DAYS));
+            row[f::DAYS_SINCE_LAST_USE] = f64::from(
+                usage
+                    .days_since_last(&windows, i, t)
+                    .unwrap_or(usage::LOOKBACK_DAYS)
+                    .min(usage::LOOKBACK_DAYS),
+            );
             let u = f64::from(users[j * n + i]);
             row[f::USERS_30D] = if has_user { u } else { f64::NAN };
             row[f::SEAT_UTILISATION] = match a.seats[i] {
                 Some(seats) if seats > 0.0 && has_user => u / seats,
                 _ => f64::NAN,
             };
-            row[f::FEATURES_30D] = if has_feature { f64::from(features_used[j * n + i]) } else { f64::NAN };
+            row[f::FEATURES_30D] = if has_feature {
+                f64::from(features_used[j * n + i])
+            } else {
+                f64::NAN
+            };
 
             let issues = support::tickets(&data.tickets, tickets.of(i), at, &mut row);
             let latest = support::surveys(&data.surveys, surveys.of(i), at, &mut row);
@@ -136,8 +158,9 @@ pub fn build(data: &Dataset, plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Re
             row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
             let to_renewal = a.renewal_date[i].map(|r| days_to_anniversary(r, t));
             row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
-            row[f::RENEWAL_IN_HORIZON] =
-                f64::from(u8::from(to_renewal.is_some_and(|d| d <= plan.horizon_days as i32)));
+            row[f::RENEWAL_IN_HORIZON] = f64::from(u8::from(
+                to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
+            ));
             row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
             row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
             (row, issues, latest)
@@ -172,7 +195,9 @@ pub fn days_to_anniversary(renewal: i64, t: i32) -> i32 {
     let mut r = day_to_date(crate::time::micros_to_day(renewal));
     let target = day_to_date(t);
     while r < target {
-        r = r.checked_add_months(chrono::Months::new(12)).unwrap_or(target);
+        r = r
+            .checked_add_months(chrono::Months::new(12))
+            .unwrap_or(target);
     }
     while let Some(prev) = r.checked_sub_months(chrono::Months::new(12)) {
         if prev < target {

@@ -21,7 +21,11 @@ pub struct PlanSettings {
 
 impl Default for PlanSettings {
     fn default() -> Self {
-        PlanSettings { horizon_days: 90, snapshot_days: 30, history_days: 365 }
+        PlanSettings {
+            horizon_days: 90,
+            snapshot_days: 30,
+            history_days: 365,
+        }
     }
 }
 
@@ -56,7 +60,11 @@ impl Plan {
                 MAX_DATES - 1
             ));
         }
-        Ok(Plan { as_of, horizon_days: s.horizon_days, training })
+        Ok(Plan {
+            as_of,
+            horizon_days: s.horizon_days,
+            training,
+        })
     }
 
     /// All dates features are computed at: the training dates, then the as-of date.
@@ -91,14 +99,23 @@ mod tests {
         assert_eq!(p.training.len(), 13);
         assert_eq!(*p.training.last().unwrap(), d("2026-08-03"));
         assert_eq!(p.training[0], d("2025-08-08"));
-        assert!(p.training.windows(2).all(|w| (w[1] - w[0]).num_days() == 30));
+        assert!(p
+            .training
+            .windows(2)
+            .all(|w| (w[1] - w[0]).num_days() == 30));
         assert_eq!(p.dates().len(), 14);
         assert_eq!(p.dates()[p.scoring_index()], d("2026-11-01"));
     }
 
     #[test]
     fn too_many_dates_are_refused() {
-        let s = PlanSettings { snapshot_days: 1, history_days: 365, horizon_days: 90 };
-        assert!(Plan::new(d("2026-11-01"), &s).unwrap_err().contains("raise --snapshot-days"));
+        let s = PlanSettings {
+            snapshot_days: 1,
+            history_days: 365,
+            horizon_days: 90,
+        };
+        assert!(Plan::new(d("2026-11-01"), &s)
+            .unwrap_err()
+            .contains("raise --snapshot-days"));
     }
 }

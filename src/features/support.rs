@@ -97,7 +97,12 @@ pub fn tickets(t: &Tickets, rows: &[u32], at: i64, row: &mut [f64]) -> Vec<Issue
                 let i = match issues.iter().position(|x| x.category == c) {
                     Some(i) => i,
                     None => {
-                        issues.push(IssueCount { category: c, opened_90d: 0, open: 0, open_urgent: 0 });
+                        issues.push(IssueCount {
+                            category: c,
+                            opened_90d: 0,
+                            open: 0,
+                            open_urgent: 0,
+                        });
                         issues.len() - 1
                     }
                 };
@@ -149,10 +154,14 @@ pub fn surveys(s: &Surveys, rows: &[u32], at: i64, row: &mut [f64]) -> Option<u3
     row[f::NPS_DETRACTOR] = f64::from(u8::from(cat == NpsCategory::Detractor));
     row[f::NPS_PASSIVE] = f64::from(u8::from(cat == NpsCategory::Passive));
     row[f::NPS_PROMOTER] = f64::from(u8::from(cat == NpsCategory::Promoter));
-    row[f::DAYS_SINCE_NPS] =
-        latest.map_or(f64::NAN, |l| (at - s.responded_at[l as usize]) as f64 / MICROS_PER_DAY as f64);
-    row[f::CSAT_PCT_180D] =
-        if answers == 0 { f64::NAN } else { 100.0 * f64::from(satisfied) / f64::from(answers) };
+    row[f::DAYS_SINCE_NPS] = latest.map_or(f64::NAN, |l| {
+        (at - s.responded_at[l as usize]) as f64 / MICROS_PER_DAY as f64
+    });
+    row[f::CSAT_PCT_180D] = if answers == 0 {
+        f64::NAN
+    } else {
+        100.0 * f64::from(satisfied) / f64::from(answers)
+    };
     row[f::CSAT_ANSWERS_180D] = f64::from(answers);
     latest
 }
@@ -170,9 +179,21 @@ mod tests {
         let t = Tickets {
             account: vec![0; 5],
             opened_at: vec![at - 10 * D, at - 5 * D, at - 200 * D, at, at - 2 * D],
-            first_response_at: vec![Some(at - 10 * D + 2 * MICROS_PER_HOUR), Some(at + D), None, None, Some(at - 2 * D + 4 * MICROS_PER_HOUR)],
+            first_response_at: vec![
+                Some(at - 10 * D + 2 * MICROS_PER_HOUR),
+                Some(at + D),
+                None,
+                None,
+                Some(at - 2 * D + 4 * MICROS_PER_HOUR),
+            ],
             resolved_at: vec![Some(at - 9 * D), None, None, None, Some(at)],
-            priority: vec![Priority::Low, Priority::Urgent, Priority::High, Priority::Urgent, Priority::Normal],
+            priority: vec![
+                Priority::Low,
+                Priority::Urgent,
+                Priority::High,
+                Priority::Urgent,
+                Priority::Normal,
+            ],
             category: vec![Some(0), Some(1), Some(1), Some(0), None],
             categories: vec!["billing".into(), "performance".into()],
         };
@@ -183,13 +204,27 @@ mod tests {
         assert_eq!(row[f::OPEN_TICKETS], 3.0);
         assert_eq!(row[f::OPEN_URGENT_TICKETS], 2.0);
         assert_eq!(row[f::OLDEST_OPEN_TICKET_DAYS], 200.0);
-        assert_eq!(row[f::MEDIAN_FIRST_RESPONSE_HOURS], 3.0, "response after T is not seen");
+        assert_eq!(
+            row[f::MEDIAN_FIRST_RESPONSE_HOURS],
+            3.0,
+            "response after T is not seen"
+        );
         assert_eq!(row[f::MEDIAN_RESOLUTION_HOURS], 24.0);
         assert_eq!(
             issues,
             vec![
-                IssueCount { category: 0, opened_90d: 1, open: 0, open_urgent: 0 },
-                IssueCount { category: 1, opened_90d: 1, open: 2, open_urgent: 2 },
+                IssueCount {
+                    category: 0,
+                    opened_90d: 1,
+                    open: 0,
+                    open_urgent: 0
+                },
+                IssueCount {
+                    category: 1,
+                    opened_90d: 1,
+                    open: 2,
+                    open_urgent: 2
+                },
             ]
         );
     }
@@ -199,8 +234,22 @@ mod tests {
         let at = 1000 * D;
         let s = Surveys {
             account: vec![0; 6],
-            responded_at: vec![at - 100 * D, at - 20 * D, at, at - 400 * D, at - 10 * D, at - 190 * D],
-            kind: vec![SurveyKind::Nps, SurveyKind::Nps, SurveyKind::Nps, SurveyKind::Nps, SurveyKind::Csat, SurveyKind::Csat],
+            responded_at: vec![
+                at - 100 * D,
+                at - 20 * D,
+                at,
+                at - 400 * D,
+                at - 10 * D,
+                at - 190 * D,
+            ],
+            kind: vec![
+                SurveyKind::Nps,
+                SurveyKind::Nps,
+                SurveyKind::Nps,
+                SurveyKind::Nps,
+                SurveyKind::Csat,
+                SurveyKind::Csat,
+            ],
             score: vec![10.0, 4.0, 10.0, 9.0, 5.0, 1.0],
             scale_max: vec![10.0, 10.0, 10.0, 10.0, 5.0, 5.0],
             comment: vec![None; 6],
@@ -215,7 +264,11 @@ mod tests {
         assert_eq!(row[f::CSAT_ANSWERS_180D], 1.0);
 
         let mut row = vec![0.0; f::COUNT];
-        assert_eq!(surveys(&s, &[3, 5], at, &mut row), None, "answers older than 365 days are not latest");
+        assert_eq!(
+            surveys(&s, &[3, 5], at, &mut row),
+            None,
+            "answers older than 365 days are not latest"
+        );
         assert!(row[f::NPS_LATEST].is_nan());
         assert!(row[f::CSAT_PCT_180D].is_nan());
     }

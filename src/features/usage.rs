@@ -60,7 +60,12 @@ impl Windows {
             }
             slots.push((start, entries.len() as u32));
         }
-        Windows { origin, len, slots, entries }
+        Windows {
+            origin,
+            len,
+            slots,
+            entries,
+        }
     }
 
     fn of(&self, day: i32) -> &[(u16, u8)] {
@@ -177,7 +182,11 @@ impl UsageAcc {
     }
 
     /// Distinct keys per (date, account) from a key -> date-mask map.
-    pub fn distinct(map: &AHashMap<(u32, u64), u64>, n_dates: usize, n_accounts: usize) -> Vec<u32> {
+    pub fn distinct(
+        map: &AHashMap<(u32, u64), u64>,
+        n_dates: usize,
+        n_accounts: usize,
+    ) -> Vec<u32> {
         let mut out = vec![0u32; n_dates * n_accounts];
         for (&(acc, _), &mask) in map {
             let mut m = mask;
@@ -227,7 +236,10 @@ mod tests {
     fn batch(rows: &[(u32, i32, u64, f64)]) -> UsageBatch {
         UsageBatch {
             account: rows.iter().map(|r| r.0).collect(),
-            ts: rows.iter().map(|r| i64::from(r.1) * MICROS_PER_DAY + 3_600_000_000).collect(),
+            ts: rows
+                .iter()
+                .map(|r| i64::from(r.1) * MICROS_PER_DAY + 3_600_000_000)
+                .collect(),
             user: rows.iter().map(|r| r.2).collect(),
             feature: rows.iter().map(|r| r.2 + 100).collect(),
             quantity: rows.iter().map(|r| r.3).collect(),
@@ -240,7 +252,17 @@ mod tests {
         let w = Windows::new(&[t]);
         let mut acc = UsageAcc::new(&w, 1, 1);
         // day t is not before t; t-1 is in all recent windows; t-30 in w30; t-31 in p30
-        acc.add(&w, &batch(&[(0, t, 1, 5.0), (0, t - 1, 1, 1.0), (0, t - 30, 2, 2.0), (0, t - 31, 3, 4.0), (0, t - 60, 3, 8.0), (0, t - 61, 3, 16.0)]));
+        acc.add(
+            &w,
+            &batch(&[
+                (0, t, 1, 5.0),
+                (0, t - 1, 1, 1.0),
+                (0, t - 30, 2, 2.0),
+                (0, t - 31, 3, 4.0),
+                (0, t - 60, 3, 8.0),
+                (0, t - 61, 3, 16.0),
+            ]),
+        );
         let s = acc.sums[0];
         assert_eq!(s.events_7, 1);
         assert_eq!(s.events_30, 2);
@@ -256,7 +278,12 @@ mod tests {
     #[test]
     fn merge_equals_one_pass() {
         let w = Windows::new(&[500, 530]);
-        let rows = [(0, 490, 1, 1.5), (1, 520, 2, 2.25), (0, 529, 3, 0.1), (1, 470, 1, 7.0)];
+        let rows = [
+            (0, 490, 1, 1.5),
+            (1, 520, 2, 2.25),
+            (0, 529, 3, 0.1),
+            (1, 470, 1, 7.0),
+        ];
         let mut whole = UsageAcc::new(&w, 2, 2);
         whole.add(&w, &batch(&rows));
         let mut a = UsageAcc::new(&w, 2, 2);
@@ -266,6 +293,9 @@ mod tests {
         b.merge(a);
         assert_eq!(whole.sums, b.sums);
         assert_eq!(whole.days, b.days);
-        assert_eq!(UsageAcc::distinct(&whole.users, 2, 2), UsageAcc::distinct(&b.users, 2, 2));
+        assert_eq!(
+            UsageAcc::distinct(&whole.users, 2, 2),
+            UsageAcc::distinct(&b.users, 2, 2)
+        );
     }
 }

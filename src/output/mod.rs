@@ -14,18 +14,30 @@ use parquet::file::properties::WriterProperties;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("cannot write {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {}: {source}", path.display())]
-    Parquet { path: PathBuf, source: parquet::errors::ParquetError },
+    Parquet {
+        path: PathBuf,
+        source: parquet::errors::ParquetError,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A temporary path next to `path`, hidden from globbing readers.
 pub fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
@@ -35,7 +47,10 @@ pub fn writer_properties(metadata: &[(String, String)]) -> WriterProperties {
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_size(1 << 20)
         .set_key_value_metadata(Some(
-            metadata.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect(),
+            metadata
+                .iter()
+                .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                .collect(),
         ))
         .build()
 }
@@ -48,16 +63,25 @@ pub fn write_parquet_atomic(
 ) -> Result<(), OutputError> {
     write_atomic(path, |file| {
         let mut w = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties(metadata)))
-            .map_err(|source| OutputError::Parquet { path: path.to_path_buf(), source })?;
-        w.write(batch).map_err(|source| OutputError::Parquet { path: path.to_path_buf(), source })?;
-        w.close().map_err(|source| OutputError::Parquet { path: path.to_path_buf(), source })?;
+            .map_err(|source| OutputError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        w.write(batch).map_err(|source| OutputError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        w.close().map_err(|source| OutputError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(())
     })
 }
 
 /// Writes bytes to `path`, atomically.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    write_atomic(path, |mut file| file.write_all(bytes).map_err(io(path)))
+    write_atomic(path, |file| file.write_all(bytes).map_err(io(path)))
 }
 
 fn write_atomic(
