@@ -5,5 +5,6 @@
 //! (reading them) -> features -> model -> scoring -> actions -> output.
 
 pub mod contract;
+pub mod generate;
 pub mod ingest;
 pub mod time;
