@@ -2,11 +2,13 @@
 //! about to churn, why, and what to do about it.
 //!
 //! The modules follow the data: [`contract`] (what the inputs are) -> [`ingest`]
-//! (reading them) -> features -> model -> scoring -> actions -> output.
+//! (reading them) -> [`features`] (point in time) -> [`model`] (logistic regression)
+//! -> scoring -> actions -> [`output`]. [`generate`] simulates realistic inputs.
 
 pub mod contract;
 pub mod error;
 pub mod features;
+pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod output;
