@@ -40,6 +40,12 @@ pub enum LogFormat {
 pub enum Command {
     /// Check the input tables against the data contract and summarise them.
     Validate(DataArgs),
+    /// Write a realistic simulated data set (the four tables) for demos and tests.
+    Generate(GenerateArgs),
+    /// Export the point-in-time training matrix (features and labels) as Parquet.
+    Features(FeaturesArgs),
+    /// Train the churn model on past observation dates and save it under --models.
+    Train(TrainArgs),
 }
 
 /// Where the input tables are and which date the run is for.
@@ -52,6 +58,99 @@ pub struct DataArgs {
     /// The date the run is for (YYYY-MM-DD); default: the day after the latest instant in the data.
     #[arg(long = "as-of", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
+}
+
+/// Observation dates and horizon.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Churn horizon in days: a label is churn within (T, T + horizon].
+    #[arg(long, default_value_t = 90)]
+    pub horizon_days: u32,
+    /// Days between training observation dates.
+    #[arg(long, default_value_t = 30)]
+    pub snapshot_days: u32,
+    /// How far back training observation dates go, in days.
+    #[arg(long, default_value_t = 365)]
+    pub history_days: u32,
+}
+
+impl PlanArgs {
+    pub fn settings(&self) -> churn::features::PlanSettings {
+        churn::features::PlanSettings {
+            horizon_days: self.horizon_days,
+            snapshot_days: self.snapshot_days,
+            history_days: self.history_days,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Folder to write the four tables into.
+    #[arg(long, default_value = "data")]
+    pub out: PathBuf,
+    /// Number of accounts.
+    #[arg(long, default_value_t = 2000)]
+    pub accounts: usize,
+    /// Random seed: the same seed and settings give byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Days of simulated history.
+    #[arg(long, default_value_t = 730)]
+    pub days: u32,
+    /// The simulation ends the day before this date.
+    #[arg(long = "as-of", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Multiplier on usage volume (1.0 is about 3 events per account-day).
+    #[arg(long, default_value_t = 1.0)]
+    pub usage_scale: f64,
+    /// Also write the simulator's true churn hazards under _truth/.
+    #[arg(long)]
+    pub truth: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Parquet file to write.
+    #[arg(long, default_value = "out/features.parquet")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Folder where models are kept (with a `latest` pointer).
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    /// L2 strengths to choose from by out-of-time validation (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.1, 1.0, 10.0, 100.0, 1000.0])]
+    pub alphas: Vec<f64>,
+    /// Cap on solver iterations per fit.
+    #[arg(long, default_value_t = 500)]
+    pub max_iterations: u64,
+}
+
+impl ModelArgs {
+    pub fn params(&self) -> churn::model::TrainParams {
+        churn::model::TrainParams {
+            alphas: self.alphas.clone(),
+            max_iterations: self.max_iterations,
+            ..Default::default()
+        }
+    }
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

@@ -1,7 +1,10 @@
 //! The job's error at the command-line boundary: each stage's error, and the exit
 //! code a scheduler sees for it.
 
+use crate::generate::GenerateError;
 use crate::ingest::IngestError;
+use crate::model::{ErrorKind, ModelError};
+use crate::output::OutputError;
 
 /// Exit codes, documented in the README. 101 (a panic) is always a bug.
 pub mod exit {
@@ -20,6 +23,12 @@ pub mod exit {
 pub enum Error {
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
     #[error("{0}")]
     Usage(String),
     #[error("input data is not usable: {0}")]
@@ -36,6 +45,11 @@ impl Error {
         match self {
             Error::Ingest(e) if e.is_io() => exit::IO,
             Error::Ingest(_) | Error::Unusable(_) => exit::DATA,
+            Error::Model(e) if e.kind() == ErrorKind::Io => exit::IO,
+            Error::Model(_) => exit::MODEL,
+            Error::Output(_) => exit::IO,
+            Error::Generate(GenerateError::InvalidConfig(_)) => exit::USAGE,
+            Error::Generate(_) => exit::IO,
             Error::Usage(_) => exit::USAGE,
             Error::Io { .. } => exit::IO,
         }

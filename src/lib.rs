@@ -12,5 +12,6 @@ pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod time;
 pub mod validate;

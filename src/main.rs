@@ -7,9 +7,10 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tracing::error;
+use tracing::{error, info, warn};
 
 use churn::error::{exit, Error};
+use churn::pipeline::{self, Timings};
 use cli::{Cli, Command, LogFormat};
 
 fn main() -> ExitCode {
@@ -18,10 +19,25 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            error!(exit_code = e.exit_code(), "{e}");
+            error!(exit_code = e.exit_code(), "{}", chain(&e));
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// The error and its causes, one sentence.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cause = c.source();
+    }
+    s
 }
 
 fn run(cli: Cli) -> Result<i32, Error> {
@@ -34,10 +50,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
             .build_global()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?;
     }
+    let no_progress = |_: u64| {};
     match cli.command {
         Command::Validate(args) => {
-            let not_after = not_after(args.as_of);
-            let report = churn::validate::validate(&args.data, not_after)?;
+            let report = churn::validate::validate(&args.data, pipeline::not_after(args.as_of))?;
             println!("{report}");
             Ok(if report.usable() {
                 exit::OK
@@ -45,13 +61,89 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 exit::DATA
             })
         }
+        Command::Generate(a) => {
+            let mut cfg = churn::generate::GenerateConfig::new(&a.out, a.accounts, a.seed);
+            cfg.days = a.days;
+            cfg.usage_scale = a.usage_scale;
+            cfg.truth = a.truth;
+            if let Some(d) = a.as_of {
+                cfg.as_of = d;
+            }
+            let start = std::time::Instant::now();
+            let s = churn::generate::generate(&cfg)?;
+            info!(
+                accounts = s.accounts,
+                churned = s.churned,
+                usage_rows = s.usage_rows,
+                ticket_rows = s.ticket_rows,
+                survey_rows = s.survey_rows,
+                bytes = s.bytes_written,
+                seconds = start.elapsed().as_secs_f64(),
+                "wrote {}",
+                a.out.display()
+            );
+            Ok(exit::OK)
+        }
+        Command::Features(a) => {
+            let mut t = Timings::default();
+            let p = pipeline::prepare(
+                &a.data.data,
+                a.data.as_of,
+                &a.plan.settings(),
+                &mut t,
+                &no_progress,
+            )?;
+            log_set_aside(&p);
+            churn::features::export::write(&p.matrix, &p.data.accounts, &a.out)?;
+            info!(rows = p.matrix.rows(), as_of = %p.plan.as_of, "wrote {}", a.out.display());
+            Ok(exit::OK)
+        }
+        Command::Train(a) => {
+            let mut t = Timings::default();
+            let p = pipeline::prepare(
+                &a.data.data,
+                a.data.as_of,
+                &a.plan.settings(),
+                &mut t,
+                &no_progress,
+            )?;
+            log_set_aside(&p);
+            let out = pipeline::train(&p, &a.model.params(), &a.model.models, &mut t)?;
+            for w in &out.warnings {
+                warn!("{w}");
+            }
+            let m = &out.model;
+            print!("{}", pipeline::describe(m, &p.plan));
+            info!(model = %m.model_version, "saved {}", out.path.display());
+            for s in &t.0 {
+                info!(
+                    stage = s.stage,
+                    seconds = format!("{:.3}", s.seconds),
+                    "timing"
+                );
+            }
+            Ok(exit::OK)
+        }
     }
 }
 
-/// Instants after this are "in the future": the as-of date when given, else now.
-fn not_after(as_of: Option<chrono::NaiveDate>) -> i64 {
-    let now = chrono::Utc::now().timestamp_micros();
-    as_of.map_or(now, |d| churn::time::date_to_micros(d).max(now))
+fn log_set_aside(p: &pipeline::Prepared) {
+    for e in p
+        .data
+        .set_aside
+        .entries()
+        .chain(p.matrix.usage_set_aside.entries())
+    {
+        warn!(
+            table = e.table.name(),
+            rows = e.rows,
+            example = %e.example,
+            value = %e.example_value,
+            "{} {}",
+            if e.row_kept { "value ignored:" } else { "rows set aside:" },
+            e.reason
+        );
+    }
 }
 
 fn init_logging(cli: &Cli) {

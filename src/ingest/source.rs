@@ -5,6 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arrow::array::Array;
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::arrow_reader::{
@@ -124,6 +125,27 @@ impl TableSource {
 }
 
 impl SourceFile {
+    /// Largest value of instant column `name` according to the row-group statistics,
+    /// or `None` when any row group lacks them (then only a scan can tell).
+    pub fn max_instant_from_statistics(&self, name: &str) -> Option<i64> {
+        use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+        let schema = self.metadata.schema();
+        let conv =
+            StatisticsConverter::try_new(name, schema, self.metadata.parquet_schema()).ok()?;
+        let maxes = conv
+            .row_group_maxes(self.metadata.metadata().row_groups().iter())
+            .ok()?;
+        if maxes.null_count() > 0 {
+            return None;
+        }
+        let us = super::columns::instants(&maxes).ok()?;
+        us.values().iter().copied().max()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.row_groups.iter().map(|r| r.1).sum()
+    }
+
     pub fn has_column(&self, name: &str) -> bool {
         self.columns.contains(&name)
     }

@@ -86,6 +86,43 @@ impl Usage {
         self.src.rows()
     }
 
+    /// The latest usage instant that is not in the future: from Parquet statistics
+    /// when every file has them (no data is decoded), else by a scan.
+    pub fn latest_instant(&self, accounts: &Accounts) -> Result<Option<i64>, IngestError> {
+        let from_stats: Option<Vec<i64>> = self
+            .src
+            .files
+            .iter()
+            .map(|f| {
+                if f.rows() == 0 {
+                    Some(i64::MIN)
+                } else {
+                    f.max_instant_from_statistics("ts")
+                }
+            })
+            .collect();
+        if let Some(m) = from_stats.and_then(|v| v.into_iter().max()) {
+            // Statistics include rows that will be set aside; trust them only if plausible.
+            if instant_problem(m, self.not_after).is_none() {
+                return Ok(Some(m));
+            }
+            if m == i64::MIN {
+                return Ok(None);
+            }
+        }
+        let (parts, _) = self.fold(
+            accounts,
+            || None::<i64>,
+            |m, b| {
+                if let Some(&t) = b.ts.iter().max() {
+                    *m = Some(m.map_or(t, |m: i64| m.max(t)));
+                }
+            },
+            &|_| {},
+        )?;
+        Ok(parts.into_iter().flatten().max())
+    }
+
     pub fn files(&self) -> usize {
         self.src.files.len()
     }
