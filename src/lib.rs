@@ -5,6 +5,7 @@
 //! (reading them) -> [`features`] (point in time) -> [`model`] (logistic regression)
 //! -> scoring -> actions -> [`output`]. [`generate`] simulates realistic inputs.
 
+pub mod actions;
 pub mod contract;
 pub mod error;
 pub mod features;
@@ -13,5 +14,7 @@ pub mod ingest;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod scoring;
+
 pub mod time;
 pub mod validate;

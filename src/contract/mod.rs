@@ -169,7 +169,8 @@ const SURVEYS: &[Column] = &[
 ];
 
 /// NPS category of a 0-10 answer (promoter 9-10, passive 7-8, detractor 0-6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum NpsCategory {
     Promoter,
     Passive,

@@ -1,0 +1,169 @@
+//! Scoring: P(churn) for every account active at the as-of date, a risk tier and
+//! rank, revenue at risk, and the drivers behind each score in plain words.
+
+mod sentences;
+pub mod tiers;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::contract::NpsCategory;
+use crate::features::{f, FeatureMatrix, IssueCount, FEATURES};
+use crate::ingest::Dataset;
+use crate::model::{ChurnModel, ModelError};
+use crate::time::{day_to_date, micros_to_date};
+
+pub use sentences::driver_sentence;
+pub use tiers::{RiskTier, Thresholds, TierSettings};
+
+/// Drivers kept per account.
+pub const DRIVERS_PER_ACCOUNT: usize = 3;
+
+/// A feature that pushes an account's risk up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Driver {
+    pub feature: String,
+    /// The feature's raw value for this account (NaN when missing).
+    pub value: f64,
+    /// Coefficient x standardised deviation from the training mean (log-odds).
+    pub contribution: f64,
+    /// The same, in words: "usage down 45% vs the previous 30 days".
+    pub sentence: String,
+}
+
+/// One account's score and everything a manager needs to act on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRisk {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub segment: Option<String>,
+    pub plan: Option<String>,
+    pub csm_owner: Option<String>,
+    pub mrr: Option<f64>,
+    pub churn_probability: f64,
+    pub risk_tier: RiskTier,
+    /// 1 = most at risk.
+    pub risk_rank: u32,
+    pub revenue_at_risk: Option<f64>,
+    pub nps_latest: Option<f64>,
+    pub nps_category: NpsCategory,
+    pub nps_date: Option<NaiveDate>,
+    pub nps_comment: Option<String>,
+    pub csat_pct: Option<f64>,
+    /// Raw feature values at the as-of date, in `FEATURES` order (NaN = missing).
+    #[serde(skip)]
+    pub features: Vec<f64>,
+    /// Ticket categories recently opened or open, with their names.
+    pub issues: Vec<(String, IssueCount)>,
+    pub drivers: Vec<Driver>,
+    /// Filled by the playbook (`actions`).
+    pub recommended_action: crate::actions::Action,
+    pub action_reason: String,
+    pub top_issues: Vec<String>,
+}
+
+/// Scores of every account active at the as-of date, most at risk first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scores {
+    pub as_of: NaiveDate,
+    pub model_version: String,
+    pub horizon_days: u32,
+    pub thresholds: Thresholds,
+    pub accounts: Vec<AccountRisk>,
+}
+
+/// Scores the as-of rows of `matrix` with `model`. Ranks break ties by account id,
+/// so the order is total and stable.
+pub fn score(
+    data: &Dataset,
+    matrix: &FeatureMatrix,
+    model: &ChurnModel,
+    tiers: &TierSettings,
+) -> Result<Scores, ModelError> {
+    let names: Vec<String> = FEATURES.iter().map(|d| d.name.to_string()).collect();
+    model.check_features(&names)?;
+    let (_, rows) = matrix.split();
+    let x = matrix.x.select(ndarray::Axis(0), &rows);
+    let scored = model.explain(x.view())?;
+    let base_rate = model.training.positives as f64 / model.training.rows.max(1) as f64;
+    let thresholds = tiers.thresholds(base_rate, &scored.probabilities);
+    let a = &data.accounts;
+    let as_of = matrix.plan.as_of;
+    let as_of_day = crate::time::date_to_day(as_of);
+
+    let mut accounts: Vec<AccountRisk> = rows
+        .par_iter()
+        .enumerate()
+        .map(|(k, &r)| {
+            let i = matrix.account[r] as usize;
+            let p = scored.probabilities[k];
+            let feats: Vec<f64> = matrix.x.row(r).to_vec();
+            let drivers = scored
+                .top_drivers(k, DRIVERS_PER_ACCOUNT)
+                .into_iter()
+                .filter(|&(_, c)| c > 0.0)
+                .map(|(fi, c)| {
+                    let name = &scored.feature_names[fi];
+                    let idx = FEATURES.iter().position(|d| d.name == name).unwrap_or(fi);
+                    Driver {
+                        feature: name.clone(),
+                        value: feats[idx],
+                        contribution: c,
+                        sentence: driver_sentence(idx, &feats, as_of_day, a.seats[i]),
+                    }
+                })
+                .collect();
+            let nps = matrix.latest_nps[r].map(|s| s as usize);
+            let nps_score = nps.map(|s| data.surveys.score[s]);
+            let csat = feats[f::CSAT_PCT_180D];
+            AccountRisk {
+                account_id: a.ids[i].clone(),
+                account_name: a.name[i].clone(),
+                segment: a.segment[i].clone(),
+                plan: a.plan[i].clone(),
+                csm_owner: a.owner[i].clone(),
+                mrr: a.mrr[i],
+                churn_probability: p,
+                risk_tier: thresholds.tier(p),
+                risk_rank: 0,
+                revenue_at_risk: a.mrr[i].map(|m| p * m * 12.0),
+                nps_latest: nps_score,
+                nps_category: NpsCategory::of(nps_score),
+                nps_date: nps.map(|s| micros_to_date(data.surveys.responded_at[s])),
+                nps_comment: nps.and_then(|s| data.surveys.comment[s].clone()),
+                csat_pct: (!csat.is_nan()).then_some(csat),
+                features: feats,
+                issues: matrix.issues[r]
+                    .iter()
+                    .map(|c| {
+                        (
+                            data.tickets.categories[c.category as usize].clone(),
+                            c.clone(),
+                        )
+                    })
+                    .collect(),
+                drivers,
+                recommended_action: crate::actions::Action::Monitor,
+                action_reason: String::new(),
+                top_issues: Vec::new(),
+            }
+        })
+        .collect();
+    accounts.sort_by(|x, y| {
+        y.churn_probability
+            .total_cmp(&x.churn_probability)
+            .then_with(|| x.account_id.cmp(&y.account_id))
+    });
+    for (k, acc) in accounts.iter_mut().enumerate() {
+        acc.risk_rank = k as u32 + 1;
+    }
+    let _ = day_to_date;
+    Ok(Scores {
+        as_of,
+        model_version: model.model_version.clone(),
+        horizon_days: model.horizon_days,
+        thresholds,
+        accounts,
+    })
+}
