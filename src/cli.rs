@@ -46,6 +46,77 @@ pub enum Command {
     Features(FeaturesArgs),
     /// Train the churn model on past observation dates and save it under --models.
     Train(TrainArgs),
+    /// Score every active account with a saved model and write the run folder.
+    Score(ScoreArgs),
+    /// The nightly job: train on history, score every active account, write the run folder.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Model file to score with (default: the one --models/latest points to).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Folder where models are kept.
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where results go and how risk becomes actions.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output folder; each run writes OUT/run_date=YYYY-MM-DD/.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// High risk at this multiple of the base churn rate or more.
+    #[arg(long, default_value_t = 3.0)]
+    pub high_lift: f64,
+    /// Medium risk at this multiple of the base churn rate or more.
+    #[arg(long, default_value_t = 1.5)]
+    pub medium_lift: f64,
+    /// Cap the high tier at this share of accounts (0-1), for a team's capacity.
+    #[arg(long)]
+    pub max_high_share: Option<f64>,
+    /// A detractor NPS answer this recent (days) calls for a call.
+    #[arg(long, default_value_t = 180)]
+    pub detractor_days: u32,
+    /// A promoter NPS answer this recent (days) makes a low-risk account a reference.
+    #[arg(long, default_value_t = 365)]
+    pub promoter_days: u32,
+}
+
+impl OutputArgs {
+    pub fn tiers(&self) -> churn::scoring::TierSettings {
+        churn::scoring::TierSettings {
+            high_lift: self.high_lift,
+            medium_lift: self.medium_lift,
+            max_high_share: self.max_high_share,
+        }
+    }
+
+    pub fn playbook(&self) -> churn::actions::PlaybookSettings {
+        churn::actions::PlaybookSettings {
+            detractor_days: self.detractor_days,
+            promoter_days: self.promoter_days,
+            ..Default::default()
+        }
+    }
 }
 
 /// Where the input tables are and which date the run is for.

@@ -124,7 +124,85 @@ fn run(cli: Cli) -> Result<i32, Error> {
             }
             Ok(exit::OK)
         }
+        Command::Score(a) => {
+            let settings = pipeline::RunSettings {
+                data_dir: a.data.data,
+                out_dir: a.output.out.clone(),
+                models_dir: a.models.clone(),
+                as_of: a.data.as_of,
+                plan: Default::default(),
+                train: Default::default(),
+                model: a
+                    .model
+                    .map_or(pipeline::ModelSource::Latest, pipeline::ModelSource::File),
+                tiers: a.output.tiers(),
+                playbook: a.output.playbook(),
+            };
+            report_run(&pipeline::run(&settings, &no_progress)?);
+            Ok(exit::OK)
+        }
+        Command::Run(a) => {
+            let settings = pipeline::RunSettings {
+                data_dir: a.data.data,
+                out_dir: a.output.out.clone(),
+                models_dir: a.model.models.clone(),
+                as_of: a.data.as_of,
+                plan: a.plan.settings(),
+                train: a.model.params(),
+                model: pipeline::ModelSource::Train,
+                tiers: a.output.tiers(),
+                playbook: a.output.playbook(),
+            };
+            report_run(&pipeline::run(&settings, &no_progress)?);
+            Ok(exit::OK)
+        }
     }
+}
+
+fn report_run(out: &pipeline::RunOutcome) {
+    let m = &out.manifest;
+    if let Some(t) = &out.trained {
+        for w in &t.warnings {
+            warn!("{w}");
+        }
+    }
+    for w in m
+        .warnings
+        .iter()
+        .filter(|w| w.contains("set aside") || w.contains("ignored"))
+    {
+        warn!("{w}");
+    }
+    let v = &m.model.validation;
+    info!(
+        model = %m.model.model_version,
+        roc_auc = format!("{:.4}", v.roc_auc),
+        pr_auc = format!("{:.4}", v.pr_auc),
+        "model {}",
+        if m.model.trained_in_this_run { "trained" } else { "loaded" }
+    );
+    for s in &m.timings {
+        info!(
+            stage = s.stage,
+            seconds = format!("{:.3}", s.seconds),
+            "timing"
+        );
+    }
+    println!(
+        "Scored {} active accounts as of {}.",
+        m.accounts_scored, m.as_of
+    );
+    println!(
+        "Expected churners within {} days: {:.1}; revenue at risk: {:.0} a year.",
+        m.horizon_days, m.expected_churners, m.revenue_at_risk
+    );
+    let actions: Vec<String> = m
+        .accounts_per_action
+        .iter()
+        .map(|(a, n)| format!("{a} {n}"))
+        .collect();
+    println!("Actions: {}.", actions.join(", "));
+    println!("Wrote {}", out.folder.display());
 }
 
 fn log_set_aside(p: &pipeline::Prepared) {

@@ -202,3 +202,202 @@ pub fn describe(m: &ChurnModel, plan: &Plan) -> String {
     );
     s
 }
+
+/// Everything `churn run` and `churn score` need, validated by the command line.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub data_dir: PathBuf,
+    pub out_dir: PathBuf,
+    pub models_dir: PathBuf,
+    pub as_of: Option<NaiveDate>,
+    pub plan: PlanSettings,
+    pub train: TrainParams,
+    /// Train a model, or score with a saved one.
+    pub model: ModelSource,
+    pub tiers: crate::scoring::TierSettings,
+    pub playbook: crate::actions::PlaybookSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSource {
+    /// Train on past observation dates, save under the models folder, then score.
+    Train,
+    /// Score with this model file.
+    File(PathBuf),
+    /// Score with the model `models/latest` points to.
+    Latest,
+}
+
+/// What a run produced.
+pub struct RunOutcome {
+    pub folder: PathBuf,
+    pub manifest: crate::output::manifest::Manifest,
+    pub trained: Option<TrainOutcome>,
+}
+
+/// The saved model a source names, and its path.
+pub fn load_model(
+    source: &ModelSource,
+    models_dir: &Path,
+) -> Result<Option<(ChurnModel, PathBuf)>, Error> {
+    let path = match source {
+        ModelSource::Train => return Ok(None),
+        ModelSource::File(p) => p.clone(),
+        ModelSource::Latest => {
+            let pointer = models_dir.join("latest");
+            let name = std::fs::read_to_string(&pointer)
+                .map_err(|e| model::ModelError::io("reading latest-model pointer", &pointer, e))?;
+            models_dir.join(name.trim())
+        }
+    };
+    if let ModelSource::Latest = source {
+        return Ok(Some((ChurnModel::load_latest(models_dir)?, path)));
+    }
+    Ok(Some((ChurnModel::load(&path)?, path)))
+}
+
+/// The whole nightly job: (train,) score, apply the playbook and write the run
+/// folder atomically. Holds a lock on the output folder throughout.
+pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcome, Error> {
+    use crate::output::{manifest, risk_table, OutputLock, RunFolder};
+    let started_at = chrono::Utc::now();
+    let _lock = OutputLock::acquire(&s.out_dir)?;
+    s.tiers.check().map_err(Error::Usage)?;
+    let mut t = Timings::default();
+
+    let loaded = t.time("load model", || load_model(&s.model, &s.models_dir))?;
+    let model_path = loaded.as_ref().map(|(_, p)| p.clone());
+    let (p, model, trained) = match loaded.map(|(m, _)| m) {
+        Some(model) => {
+            // Scoring only: features at the as-of date, with the model's horizon.
+            let settings = PlanSettings {
+                horizon_days: model.horizon_days,
+                ..s.plan.clone()
+            };
+            let data = t.time("ingest", || ingest::load(&s.data_dir, not_after(s.as_of)))?;
+            let as_of = match s.as_of {
+                Some(d) => d,
+                None => t.time("as-of date", || default_as_of(&data))?,
+            };
+            let plan = Plan {
+                as_of,
+                horizon_days: settings.horizon_days,
+                training: Vec::new(),
+            };
+            let matrix = t.time("features", || features::build(&data, &plan, progress))?;
+            (Prepared { data, plan, matrix }, model, None)
+        }
+        None => {
+            let p = prepare(&s.data_dir, s.as_of, &s.plan, &mut t, progress)?;
+            let out = train(&p, &s.train, &s.models_dir, &mut t)?;
+            let model = out.model.clone();
+            (p, model, Some(out))
+        }
+    };
+
+    let mut scores = t.time("score", || {
+        crate::scoring::score(&p.data, &p.matrix, &model, &s.tiers)
+    })?;
+    t.time("actions", || {
+        crate::actions::apply(&mut scores, &s.playbook)
+    });
+
+    let folder = RunFolder::create(&s.out_dir, p.plan.as_of)?;
+    t.time("write outputs", || -> Result<(), Error> {
+        risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet"))?;
+        risk_table::write_csv(&scores, &folder.path().join("account_risk.csv"))?;
+        Ok(())
+    })?;
+
+    let mut set_aside = p.data.set_aside.clone();
+    set_aside.merge(p.matrix.usage_set_aside.clone());
+    let inputs = p
+        .data
+        .rows_read
+        .iter()
+        .map(|&(table, rows_read)| manifest::InputSummary {
+            table,
+            rows_read,
+            rows_set_aside: set_aside.rows(table),
+        })
+        .collect();
+    let mut warnings: Vec<String> = trained
+        .as_ref()
+        .map(|o| o.warnings.clone())
+        .unwrap_or_default();
+    warnings.extend(set_aside.entries().map(|e| {
+        format!(
+            "{}: {} rows {}: {} (first at {})",
+            e.table.name(),
+            e.rows,
+            if e.row_kept {
+                "kept with a value ignored"
+            } else {
+                "set aside"
+            },
+            e.reason,
+            e.example
+        )
+    }));
+    let (per_action, per_tier, expected, revenue) = manifest::headline(&scores);
+    let mut outputs = Vec::new();
+    for name in ["account_risk.parquet", "account_risk.csv"] {
+        let path = folder.path().join(name);
+        let bytes = std::fs::metadata(&path)
+            .map_err(|source| Error::Io {
+                context: path.display().to_string(),
+                source,
+            })?
+            .len();
+        outputs.push(manifest::OutputFile {
+            file: name.to_string(),
+            bytes,
+        });
+    }
+    let mut m = manifest::Manifest {
+        churn_version: env!("CARGO_PKG_VERSION"),
+        contract_version: crate::contract::CONTRACT_VERSION,
+        started_at: started_at.to_rfc3339(),
+        finished_at: String::new(),
+        as_of: p.plan.as_of.to_string(),
+        horizon_days: p.plan.horizon_days,
+        data_dir: s.data_dir.display().to_string(),
+        inputs,
+        set_aside: set_aside.entries().cloned().collect(),
+        model: manifest::ModelSummary {
+            model_version: model.model_version.clone(),
+            path: trained
+                .as_ref()
+                .map(|o| o.path.display().to_string())
+                .or_else(|| model_path.as_ref().map(|p| p.display().to_string()))
+                .unwrap_or_default(),
+            trained_in_this_run: trained.is_some(),
+            trained_as_of: model.as_of.clone(),
+            chosen_alpha: model.selection.chosen_alpha,
+            validation: model.validation_metrics.clone(),
+        },
+        tier_settings: s.tiers.clone(),
+        thresholds: scores.thresholds,
+        playbook: s.playbook.clone(),
+        accounts_scored: scores.accounts.len(),
+        expected_churners: expected,
+        revenue_at_risk: revenue,
+        accounts_per_action: per_action,
+        accounts_per_tier: per_tier,
+        timings: t.0.clone(),
+        warnings,
+        outputs,
+    };
+    m.finished_at = chrono::Utc::now().to_rfc3339();
+    let json = serde_json::to_vec_pretty(&m).map_err(|e| Error::Io {
+        context: "manifest.json".into(),
+        source: e.into(),
+    })?;
+    crate::output::write_bytes_atomic(&folder.path().join("manifest.json"), &json)?;
+    let final_path = folder.commit()?;
+    Ok(RunOutcome {
+        folder: final_path,
+        manifest: m,
+        trained,
+    })
+}

@@ -52,9 +52,11 @@ pub mod f {
     pub const TENURE_DAYS: usize = 28;
     pub const DAYS_TO_RENEWAL: usize = 29;
     pub const RENEWAL_IN_HORIZON: usize = 30;
-    pub const MRR: usize = 31;
-    pub const SEATS: usize = 32;
-    pub const COUNT: usize = 33;
+    pub const MONTHLY_CONTRACT: usize = 31;
+    pub const ANNUAL_RENEWAL_IN_HORIZON: usize = 32;
+    pub const MRR: usize = 33;
+    pub const SEATS: usize = 34;
+    pub const COUNT: usize = 35;
 }
 
 pub const FEATURES: [FeatureDef; f::COUNT] = [
@@ -176,6 +178,16 @@ pub const FEATURES: [FeatureDef; f::COUNT] = [
         "renewal_in_horizon",
         Id,
         "1 when the next renewal falls within the churn horizon",
+    ),
+    def(
+        "monthly_contract",
+        Id,
+        "1 when the contract renews monthly (renewal on the start's day of month)",
+    ),
+    def(
+        "annual_renewal_in_horizon",
+        Id,
+        "1 when an annual contract's renewal falls within the horizon",
     ),
     def("mrr", Log, "monthly recurring revenue"),
     def("seats", Log, "licensed seats"),

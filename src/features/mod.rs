@@ -156,10 +156,20 @@ pub fn build(
             let latest = support::surveys(&data.surveys, surveys.of(i), at, &mut row);
 
             row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
-            let to_renewal = a.renewal_date[i].map(|r| days_to_anniversary(r, t));
+            let cycle = a.renewal_date[i].map(|r| renewal_cycle(r, a.started_at[i]));
+            let to_renewal = a.renewal_date[i].map(|r| days_to_renewal(r, a.started_at[i], t));
             row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
             row[f::RENEWAL_IN_HORIZON] = f64::from(u8::from(
                 to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
+            ));
+            row[f::MONTHLY_CONTRACT] = match cycle {
+                Some(Cycle::Monthly) => 1.0,
+                Some(Cycle::Annual) => 0.0,
+                None => f64::NAN,
+            };
+            row[f::ANNUAL_RENEWAL_IN_HORIZON] = f64::from(u8::from(
+                cycle == Some(Cycle::Annual)
+                    && to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
             ));
             row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
             row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
@@ -188,18 +198,41 @@ pub fn build(
     })
 }
 
-/// Days from day `t` to the first anniversary of `renewal` (an instant) on or after
-/// it: the renewal date in the data is the next one as of the export, so earlier
-/// observation dates look at the anniversary that was next then.
-pub fn days_to_anniversary(renewal: i64, t: i32) -> i32 {
-    let mut r = day_to_date(crate::time::micros_to_day(renewal));
-    let target = day_to_date(t);
-    while r < target {
-        r = r
-            .checked_add_months(chrono::Months::new(12))
-            .unwrap_or(target);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cycle {
+    Monthly,
+    Annual,
+}
+
+/// The contract's renewal cycle, inferred from its start (see `days_to_renewal`).
+pub fn renewal_cycle(renewal: i64, started: i64) -> Cycle {
+    use chrono::Datelike;
+    let r = day_to_date(crate::time::micros_to_day(renewal));
+    let s = day_to_date(crate::time::micros_to_day(started));
+    if r.day() == s.day() && r.month() != s.month() {
+        Cycle::Monthly
+    } else {
+        Cycle::Annual
     }
-    while let Some(prev) = r.checked_sub_months(chrono::Months::new(12)) {
+}
+
+/// Days from day `t` to the renewal that was next at `t`. The renewal date in the data
+/// is the next one as of the export, so earlier observation dates step back by the
+/// contract's cycle, inferred from the start: a renewal on the start's day of month
+/// but another month is monthly; otherwise (the start's anniversary, or another day)
+/// annual.
+pub fn days_to_renewal(renewal: i64, started: i64, t: i32) -> i32 {
+    let r0 = day_to_date(crate::time::micros_to_day(renewal));
+    let step = chrono::Months::new(match renewal_cycle(renewal, started) {
+        Cycle::Monthly => 1,
+        Cycle::Annual => 12,
+    });
+    let target = day_to_date(t);
+    let mut r = r0;
+    while r < target {
+        r = r.checked_add_months(step).unwrap_or(target);
+    }
+    while let Some(prev) = r.checked_sub_months(step) {
         if prev < target {
             break;
         }
@@ -214,12 +247,24 @@ mod tests {
     use crate::time::{date_to_day, date_to_micros};
 
     #[test]
-    fn renewal_anniversaries_roll_to_the_observation_date() {
+    fn renewals_roll_back_by_the_contract_cycle() {
         let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-        let r = date_to_micros(d("2026-12-15"));
-        assert_eq!(days_to_anniversary(r, date_to_day(d("2026-12-01"))), 14);
-        assert_eq!(days_to_anniversary(r, date_to_day(d("2025-12-15"))), 0);
-        assert_eq!(days_to_anniversary(r, date_to_day(d("2025-06-15"))), 183);
-        assert_eq!(days_to_anniversary(r, date_to_day(d("2027-01-01"))), 348);
+        let day = |s: &str| date_to_day(d(s));
+        // Annual: renews on the start's anniversary.
+        let (r, start) = (
+            date_to_micros(d("2026-12-15")),
+            date_to_micros(d("2023-12-15")),
+        );
+        assert_eq!(days_to_renewal(r, start, day("2026-12-01")), 14);
+        assert_eq!(days_to_renewal(r, start, day("2025-12-15")), 0);
+        assert_eq!(days_to_renewal(r, start, day("2025-06-15")), 183);
+        assert_eq!(days_to_renewal(r, start, day("2027-01-01")), 348);
+        // Monthly: renews on the start's day of month.
+        let start = date_to_micros(d("2024-03-15"));
+        assert_eq!(days_to_renewal(r, start, day("2026-12-01")), 14);
+        assert_eq!(days_to_renewal(r, start, day("2026-06-20")), 25);
+        // Annual when the day of month differs.
+        let start = date_to_micros(d("2024-03-02"));
+        assert_eq!(days_to_renewal(r, start, day("2026-06-20")), 178);
     }
 }

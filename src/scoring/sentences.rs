@@ -147,6 +147,20 @@ pub fn driver_sentence(idx: usize, x: &[f64], as_of_day: i32, seats: Option<f64>
                 )
             }
         }
+        f::MONTHLY_CONTRACT if v == 1.0 => "monthly contract".into(),
+        f::MONTHLY_CONTRACT => "annual contract".into(),
+        f::ANNUAL_RENEWAL_IN_HORIZON => {
+            let d = x[f::DAYS_TO_RENEWAL];
+            if d.is_nan() {
+                "renewal date unknown".into()
+            } else {
+                format!(
+                    "annual renewal in {} ({})",
+                    plural(d, "day", "days"),
+                    day_to_date(as_of_day + d as i32)
+                )
+            }
+        }
         f::MRR if v.is_nan() => "MRR unknown".into(),
         f::MRR => format!("MRR {}", n(v.round())),
         f::SEATS if v.is_nan() => "seats unknown".into(),
