@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2, ArrayView2, ShapeBuilder};
 
 /// Settings of one fit (the alpha grid and validation live in `select`).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct FitConfig {
+pub struct FitConfig {
     pub alpha: f64,
     pub max_iterations: u64,
     pub tolerance_per_row: f64,
@@ -19,7 +19,7 @@ pub(crate) struct FitConfig {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct FitResult {
+pub struct FitResult {
     pub intercept: f64,
     /// One per design column, oriented for P(churn).
     pub coef: Vec<f64>,
@@ -58,7 +58,7 @@ fn linear_predictor(x: ArrayView2<f64>, coef: &[f64], intercept: f64) -> Array1<
 
 /// Gradient norm of sum log-loss + alpha/2 ||w||^2 (intercept unpenalised), the
 /// quantity linfa's stopping rule compares with its tolerance.
-pub(crate) fn gradient_norm(
+pub fn gradient_norm(
     x: ArrayView2<f64>,
     y: &[bool],
     alpha: f64,
@@ -78,12 +78,10 @@ pub(crate) fn gradient_norm(
     norm2.sqrt()
 }
 
-/// Fit on a column-major design `x`. Both classes must be present.
-pub(crate) fn fit(
-    x: ArrayView2<f64>,
-    y: &[bool],
-    cfg: &FitConfig,
-) -> Result<FitResult, ModelError> {
+/// One fit on an already standardised design `x` (column-major is much faster).
+/// Both classes must be present. `train` is the usual entry point; this one serves
+/// callers that build their own design matrix, and speed measurements.
+pub fn fit(x: ArrayView2<f64>, y: &[bool], cfg: &FitConfig) -> Result<FitResult, ModelError> {
     let n = y.len();
     let positives = y.iter().filter(|v| **v).count();
     if positives == 0 || positives == n {

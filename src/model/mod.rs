@@ -24,6 +24,7 @@
 //! ChurnModel::check_features(&[String])            FeatureMismatch names the differences
 //! ChurnModel::predict(x.view()) -> Vec<f64>         P(churn) per row
 //! ChurnModel::explain(x.view()) -> Scored           P(churn) + per-feature contributions
+//! fit_design(design.view(), &y, &FitConfig) -> FitResult   one fit, own design matrix
 //! metrics::evaluate(&scores, &labels) -> Metrics    f64 AUC, AP, Brier, log loss, lift
 //! ModelError::kind() -> ErrorKind { CannotTrain, InvalidData, FeatureMismatch, CorruptModel, Io }
 //! ```
@@ -43,6 +44,7 @@ mod tests;
 
 pub use artefact::{ChurnModel, ModelMeta, FORMAT_VERSION};
 pub use error::{ErrorKind, ModelError, ModelWarning};
+pub use fit::{fit as fit_design, gradient_norm, FitConfig, FitResult};
 pub use metrics::{CalibrationBin, LiftDecile, Metrics};
 pub use score::{Fitted, Scored};
 pub use select::{train, GridPoint, GroupCount, Selection, Trained, TrainingCounts};

@@ -2,7 +2,8 @@
 //! transform, median imputation with a missing-indicator column, standardisation.
 
 use super::{FeatureSpec, ModelError, ModelWarning, Transform};
-use ndarray::{Array2, ArrayView2, ShapeBuilder};
+use ndarray::{Array2, ArrayView1, ArrayView2, ShapeBuilder};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -98,29 +99,32 @@ pub(crate) fn check_finite(specs: &[FeatureSpec], x: ArrayView2<f64>) -> Result<
     }
 }
 
+/// Median by selection (linear time; the full sort was the slowest part of training).
 fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
+    let n = v.len();
+    if n == 0 {
         return None;
     }
-    v.sort_unstable_by(f64::total_cmp);
-    let n = v.len();
+    let (lower, mid, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let mid = *mid;
     Some(if n % 2 == 1 {
-        v[n / 2]
+        mid
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (below + mid) / 2.0
     })
 }
 
 /// Population mean and sd (like scikit-learn's StandardScaler), summed in row order so
 /// the result never depends on threads.
-fn stats(values: impl Iterator<Item = f64> + Clone, n: usize) -> ColumnStats {
+fn stats(values: &[f64]) -> ColumnStats {
+    let n = values.len() as f64;
     let (mut lo, mut hi, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
-    for v in values.clone() {
+    for &v in values {
         lo = lo.min(v);
         hi = hi.max(v);
         sum += v;
     }
-    let mean = sum / n as f64;
     // Compare extremes rather than the sd: rounding makes the sd of a constant column
     // tiny but not always zero.
     if lo == hi {
@@ -130,16 +134,125 @@ fn stats(values: impl Iterator<Item = f64> + Clone, n: usize) -> ColumnStats {
             constant: true,
         };
     }
-    let ss: f64 = values.map(|v| (v - mean) * (v - mean)).sum();
+    let mean = sum / n;
+    let ss: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
     ColumnStats {
         mean,
-        sd: (ss / n as f64).sqrt(),
+        sd: (ss / n).sqrt(),
         constant: false,
     }
 }
 
+/// Learn one feature's step from its raw training values.
+fn fit_feature(
+    spec: &FeatureSpec,
+    mut values: Vec<f64>,
+) -> Result<(FeatureStep, Vec<ModelWarning>), ModelError> {
+    let n = values.len();
+    let mut warnings = Vec::new();
+    if spec.transform == Transform::Log1p {
+        let negatives = values.iter().filter(|v| **v < 0.0).count();
+        if negatives > 0 {
+            warnings.push(ModelWarning::NegativeClamped {
+                feature: spec.name.clone(),
+                rows: negatives,
+            });
+        }
+    }
+    values
+        .iter_mut()
+        .for_each(|v| *v = apply_transform(spec.transform, *v));
+    let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    let missing = n - present.len();
+    let med = median(present).unwrap_or_else(|| {
+        warnings.push(ModelWarning::AllMissing {
+            feature: spec.name.clone(),
+        });
+        0.0
+    });
+    values
+        .iter_mut()
+        .filter(|v| v.is_nan())
+        .for_each(|v| *v = med);
+    let value = stats(&values);
+    if !(value.mean.is_finite() && value.sd.is_finite() && value.sd > 0.0) {
+        return Err(ModelError::CannotTrain(format!(
+            "feature '{}' has values too large to standardise (mean {}, sd {})",
+            spec.name, value.mean, value.sd
+        )));
+    }
+    if value.constant {
+        warnings.push(ModelWarning::ConstantColumn {
+            column: spec.name.clone(),
+        });
+    }
+    let missing_indicator = (missing > 0).then(|| {
+        let p = missing as f64 / n as f64;
+        let constant = missing == n;
+        if constant {
+            warnings.push(ModelWarning::ConstantColumn {
+                column: format!("{}{MISSING_SUFFIX}", spec.name),
+            });
+        }
+        ColumnStats {
+            mean: p,
+            sd: if constant {
+                1.0
+            } else {
+                (p * (1.0 - p)).sqrt()
+            },
+            constant,
+        }
+    });
+    let step = FeatureStep {
+        name: spec.name.clone(),
+        transform: spec.transform,
+        median: med,
+        value,
+        missing_indicator,
+    };
+    Ok((step, warnings))
+}
+
+/// Fill a feature's design column(s) for `rows`. Returns the count of missing values
+/// met without an indicator, or the first row holding an infinity.
+fn fill_feature(
+    f: &FeatureStep,
+    col: ArrayView1<f64>,
+    rows: &[usize],
+    dst: &mut [f64],
+) -> Result<usize, usize> {
+    let n = rows.len();
+    let (value, indicator) = dst.split_at_mut(n);
+    let mut unseen_missing = 0;
+    for (d, &r) in value.iter_mut().zip(rows) {
+        let v = col[r];
+        if v.is_infinite() {
+            return Err(r);
+        }
+        let t = apply_transform(f.transform, v);
+        let t = if t.is_nan() {
+            unseen_missing += 1;
+            f.median
+        } else {
+            t
+        };
+        *d = f.value.standardise(t);
+    }
+    match &f.missing_indicator {
+        Some(ind) => {
+            for (d, &r) in indicator.iter_mut().zip(rows) {
+                *d = ind.standardise(if col[r].is_nan() { 1.0 } else { 0.0 });
+            }
+            Ok(0)
+        }
+        None => Ok(unseen_missing),
+    }
+}
+
 impl Preprocessor {
-    /// Learn the preprocessing from `rows` of `x` only.
+    /// Learn the preprocessing from `rows` of `x` only. Columns are independent, so
+    /// they are learned in parallel; each is summed in row order.
     pub(crate) fn fit(
         specs: &[FeatureSpec],
         x: ArrayView2<f64>,
@@ -148,78 +261,20 @@ impl Preprocessor {
         if rows.is_empty() {
             return Err(ModelError::CannotTrain("no training rows".into()));
         }
-        let n = rows.len();
-        let mut warnings = Vec::new();
+        let fitted: Vec<Result<(FeatureStep, Vec<ModelWarning>), ModelError>> = specs
+            .par_iter()
+            .enumerate()
+            .map(|(j, spec)| {
+                let col = x.column(j);
+                fit_feature(spec, rows.iter().map(|&r| col[r]).collect())
+            })
+            .collect();
         let mut features = Vec::with_capacity(specs.len());
-        for (j, spec) in specs.iter().enumerate() {
-            let col = x.column(j);
-            let raw = || rows.iter().map(|&r| col[r]);
-            let negatives = match spec.transform {
-                Transform::Log1p => raw().filter(|v| *v < 0.0).count(),
-                Transform::Identity => 0,
-            };
-            if negatives > 0 {
-                warnings.push(ModelWarning::NegativeClamped {
-                    feature: spec.name.clone(),
-                    rows: negatives,
-                });
-            }
-            let present: Vec<f64> = raw()
-                .map(|v| apply_transform(spec.transform, v))
-                .filter(|v| !v.is_nan())
-                .collect();
-            let missing = n - present.len();
-            let med = median(present).unwrap_or_else(|| {
-                warnings.push(ModelWarning::AllMissing {
-                    feature: spec.name.clone(),
-                });
-                0.0
-            });
-            let imputed = raw().map(|v| {
-                let t = apply_transform(spec.transform, v);
-                if t.is_nan() {
-                    med
-                } else {
-                    t
-                }
-            });
-            let value = stats(imputed, n);
-            if !(value.mean.is_finite() && value.sd.is_finite() && value.sd > 0.0) {
-                return Err(ModelError::CannotTrain(format!(
-                    "feature '{}' has values too large to standardise (mean {}, sd {})",
-                    spec.name, value.mean, value.sd
-                )));
-            }
-            if value.constant {
-                warnings.push(ModelWarning::ConstantColumn {
-                    column: spec.name.clone(),
-                });
-            }
-            let missing_indicator = (missing > 0).then(|| {
-                let p = missing as f64 / n as f64;
-                let constant = missing == n;
-                if constant {
-                    warnings.push(ModelWarning::ConstantColumn {
-                        column: format!("{}{MISSING_SUFFIX}", spec.name),
-                    });
-                }
-                ColumnStats {
-                    mean: p,
-                    sd: if constant {
-                        1.0
-                    } else {
-                        (p * (1.0 - p)).sqrt()
-                    },
-                    constant,
-                }
-            });
-            features.push(FeatureStep {
-                name: spec.name.clone(),
-                transform: spec.transform,
-                median: med,
-                value,
-                missing_indicator,
-            });
+        let mut warnings = Vec::new();
+        for r in fitted {
+            let (step, w) = r?;
+            features.push(step);
+            warnings.extend(w);
         }
         Ok((Preprocessor { features }, warnings))
     }
@@ -258,8 +313,9 @@ impl Preprocessor {
     }
 
     /// Standardised design matrix for `rows` of `x`, column-major (linfa's fits run
-    /// markedly faster on it). Missing values in a feature that had none in training
-    /// get the median and are counted in the warnings.
+    /// markedly faster on it), built feature by feature in parallel. Missing values in
+    /// a feature that had none in training get the median and are counted in the
+    /// warnings.
     pub(crate) fn design(
         &self,
         x: ArrayView2<f64>,
@@ -272,56 +328,55 @@ impl Preprocessor {
                 self.features.len()
             )));
         }
-        let mut out = Array2::<f64>::zeros((rows.len(), self.n_columns()).f());
-        let mut warnings = Vec::new();
-        let mut c = 0;
-        for (j, f) in self.features.iter().enumerate() {
-            let col = x.column(j);
-            let mut unseen_missing = 0;
-            {
-                let mut dst = out.column_mut(c);
-                for (d, &r) in dst.iter_mut().zip(rows) {
-                    let v = col[r];
-                    if v.is_infinite() {
-                        return Err(ModelError::NonFinite {
-                            feature: f.name.clone(),
-                            row: r,
-                        });
-                    }
-                    let t = apply_transform(f.transform, v);
-                    let t = if t.is_nan() {
-                        unseen_missing += 1;
-                        f.median
-                    } else {
-                        t
-                    };
-                    *d = f.value.standardise(t);
-                }
-            }
-            c += 1;
-            if let Some(ind) = &f.missing_indicator {
-                let mut dst = out.column_mut(c);
-                for (d, &r) in dst.iter_mut().zip(rows) {
-                    let m = if col[r].is_nan() { 1.0 } else { 0.0 };
-                    *d = ind.standardise(m);
-                }
-                c += 1;
-            } else if unseen_missing > 0 {
-                warnings.push(ModelWarning::UnseenMissing {
+        let n = rows.len();
+        let mut data = vec![0.0; n * self.n_columns()];
+        // One slice per feature: its value column, then its indicator column if any.
+        let mut slices = Vec::with_capacity(self.features.len());
+        let mut rest = data.as_mut_slice();
+        for f in &self.features {
+            let width = if f.missing_indicator.is_some() { 2 } else { 1 };
+            let (head, tail) = rest.split_at_mut(width * n);
+            slices.push(head);
+            rest = tail;
+        }
+        let filled: Vec<Result<usize, usize>> = slices
+            .into_par_iter()
+            .enumerate()
+            .map(|(j, dst)| fill_feature(&self.features[j], x.column(j), rows, dst))
+            .collect();
+        // Report the earliest row holding an infinity, whichever thread met it.
+        let first_inf = filled
+            .iter()
+            .enumerate()
+            .filter_map(|(j, r)| r.err().map(|row| (row, j)))
+            .min();
+        if let Some((row, j)) = first_inf {
+            return Err(ModelError::NonFinite {
+                feature: self.features[j].name.clone(),
+                row,
+            });
+        }
+        let warnings = filled
+            .iter()
+            .zip(&self.features)
+            .filter_map(|(r, f)| match r {
+                Ok(rows) if *rows > 0 => Some(ModelWarning::UnseenMissing {
                     feature: f.name.clone(),
-                    rows: unseen_missing,
-                });
-            }
-        }
+                    rows: *rows,
+                }),
+                _ => None,
+            })
+            .collect();
         // The solver must never see NaN or infinity; extreme inputs can still overflow.
-        for (c, name) in out.columns().into_iter().zip(self.column_names()) {
-            if let Some(i) = c.iter().position(|v| !v.is_finite()) {
-                return Err(ModelError::InvalidData(format!(
-                    "column '{name}' is not finite after scaling in row {}",
-                    rows[i]
-                )));
-            }
+        if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+            let name = &self.column_names()[i / n];
+            return Err(ModelError::InvalidData(format!(
+                "column '{name}' is not finite after scaling in row {}",
+                rows[i % n]
+            )));
         }
+        let out = Array2::from_shape_vec((n, self.n_columns()).f(), data)
+            .expect("the design buffer has rows x columns values");
         Ok((out, warnings))
     }
 }
@@ -395,6 +450,13 @@ mod tests {
         assert_eq!(w, vec![ModelWarning::ConstantColumn { column: "a".into() }]);
         let (d, _) = p.design(x.view(), &[0, 1, 2]).unwrap();
         assert!(d.column(0).iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn median_of_even_and_odd_counts() {
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(vec![5.0, -1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![]), None);
     }
 
     #[test]
