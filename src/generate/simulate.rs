@@ -62,6 +62,8 @@ const INCIDENT_DAYS: u32 = 30;
 const FAST_EMA_DAYS: f64 = 14.0;
 const SLOW_EMA_DAYS: f64 = 90.0;
 const RAMP_DAYS: f64 = 25.0;
+/// Days of latent history simulated before the window for existing customers.
+const BURN_IN_DAYS: i32 = 365;
 
 // Usage.
 /// Events per day per (active users ^ USERS_EXPONENT) at health HEALTH_MEAN.
@@ -336,6 +338,16 @@ impl Simulator<'_> {
             last_ticket: None,
             escalations: Vec::new(),
         };
+
+        // Customers from before the window carry up to a year of history (shocks,
+        // drift), so the window does not open on unusually calm accounts.
+        if !new_account {
+            let history = (cal.first_day - p.start_day).min(BURN_IN_DAYS);
+            for _ in 0..history {
+                self.step(&mut s, 0, false, rng);
+            }
+            s.incident_until = 0;
+        }
 
         // Usage starts the day after the subscription starts.
         let first_active = (p.start_day + 1 - cal.first_day).max(0) as u32;
