@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use parquet::file::properties::WriterProperties;
 use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
@@ -53,9 +52,9 @@ fn quantity_table() -> Vec<[u16; 256]> {
 }
 
 impl UsageStream {
-    pub fn create(path: &Path, props: WriterProperties) -> Result<Self, GenerateError> {
+    pub fn create(path: &Path, metadata: &[(String, String)]) -> Result<Self, GenerateError> {
         Ok(UsageStream {
-            table: ParquetTable::create(path, usage_schema(), props, UsageRows::new())?,
+            table: ParquetTable::create(path, usage_schema(), metadata, UsageRows::new())?,
             account_id: String::new(),
             users: String::new(),
             user_ends: Vec::new(),
