@@ -57,7 +57,10 @@ pub fn run(
         fs::create_dir(&truth_dir).map_err(|e| GenerateError::io(&truth_dir, e))?;
     }
     let metadata = vec![
-        ("churn.contract_version".to_string(), "1".to_string()),
+        (
+            "churn.contract_version".to_string(),
+            crate::contract::CONTRACT_VERSION.to_string(),
+        ),
         (
             "churn.generator".to_string(),
             format!(
