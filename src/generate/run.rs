@@ -21,8 +21,8 @@ use super::output::folder_bytes;
 use super::simulate::{AccountRecord, SimRows, Simulator, UsagePlan};
 use super::usage::UsageStream;
 use super::write::{
-    accounts_schema, surveys_schema, tickets_schema, truth_schema, writer_properties, AccountRows,
-    ParquetTable, SurveyRows, TicketRows, TruthRows,
+    accounts_schema, surveys_schema, tickets_schema, truth_schema, AccountRows, ParquetTable,
+    SurveyRows, TicketRows, TruthRows,
 };
 use super::{GenerateConfig, GenerateError, GenerateSummary};
 
@@ -57,7 +57,10 @@ pub fn run(
         fs::create_dir(&truth_dir).map_err(|e| GenerateError::io(&truth_dir, e))?;
     }
     let metadata = vec![
-        ("churn.contract_version".to_string(), "1".to_string()),
+        (
+            "churn.contract_version".to_string(),
+            crate::contract::CONTRACT_VERSION.to_string(),
+        ),
         (
             "churn.generator".to_string(),
             format!(
@@ -71,7 +74,6 @@ pub fn run(
             ),
         ),
     ];
-    let props = writer_properties(&metadata);
     let sim = Simulator {
         cal,
         usage_scale: cfg.usage_scale,
@@ -84,7 +86,7 @@ pub fn run(
         let lo = part * per_part;
         let hi = (lo + per_part).min(cfg.accounts);
         let path = usage_dir.join(format!("part-{part:05}.parquet"));
-        let mut stream = UsageStream::create(&path, props.clone())?;
+        let mut stream = UsageStream::create(&path, &metadata)?;
         let mut out = PartOutput {
             accounts: Vec::with_capacity(hi - lo),
             rows: SimRows::default(),
@@ -123,7 +125,7 @@ pub fn run(
                 }
             });
         });
-        let written = write_in_order(cfg, dir, &props, parts, rx);
+        let written = write_in_order(cfg, dir, &metadata, parts, rx);
         if written.is_err() {
             abort.store(true, Ordering::Relaxed);
         }
@@ -144,7 +146,7 @@ pub fn run(
 fn write_in_order(
     cfg: &GenerateConfig,
     dir: &Path,
-    props: &parquet::file::properties::WriterProperties,
+    metadata: &[(String, String)],
     parts: usize,
     rx: mpsc::Receiver<(usize, Result<PartOutput, GenerateError>)>,
 ) -> Result<(usize, usize, u64, u64, u64), GenerateError> {
@@ -152,26 +154,26 @@ fn write_in_order(
     let mut accounts = ParquetTable::create(
         &table("accounts"),
         accounts_schema(),
-        props.clone(),
+        metadata,
         AccountRows::new(),
     )?;
     let mut tickets = ParquetTable::create(
         &table("tickets"),
         tickets_schema(),
-        props.clone(),
+        metadata,
         TicketRows::new(),
     )?;
     let mut surveys = ParquetTable::create(
         &table("surveys"),
         surveys_schema(),
-        props.clone(),
+        metadata,
         SurveyRows::new(),
     )?;
     let mut truth = if cfg.truth {
         Some(ParquetTable::create(
             &dir.join("_truth").join("monthly_hazard.parquet"),
             truth_schema(),
-            props.clone(),
+            metadata,
             TruthRows::new(),
         )?)
     } else {

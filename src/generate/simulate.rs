@@ -4,13 +4,14 @@
 //! Every constant here is documented with its meaning in docs/generator.md; change
 //! both together.
 
-use rand::Rng;
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 use super::calendar::{add_months, Calendar, US_PER_DAY, US_PER_SEC};
 use super::names::{Comment, CommentList, CATEGORIES, CSM_OWNERS, FEATURES, NAME_FIRST};
 use super::names::{NAME_INDUSTRY, NAME_SECOND, NAME_SUFFIX};
+use super::usage::QUANTITY_LEVELS;
 
 // Population.
 const SEGMENT_SHARE: [f64; 3] = [0.60, 0.30, 0.10];
@@ -61,16 +62,20 @@ const INCIDENT_DAYS: u32 = 30;
 const FAST_EMA_DAYS: f64 = 14.0;
 const SLOW_EMA_DAYS: f64 = 90.0;
 const RAMP_DAYS: f64 = 25.0;
+/// Days of latent history simulated before the window for existing customers.
+const BURN_IN_DAYS: i32 = 365;
 
 // Usage.
 /// Events per day per (active users ^ USERS_EXPONENT) at health HEALTH_MEAN.
-const EVENTS_BASE: f64 = 0.75;
+const EVENTS_BASE: f64 = 0.69;
 const USERS_EXPONENT: f64 = 0.6;
+/// Log-change of events per day per unit of health (on top of fewer active users).
+const USAGE_HEALTH_ELASTICITY: f64 = 0.9;
 
 // Churn hazard: monthly hazard = sigmoid(eta) before the renewal effect.
-const HAZARD_BASE: f64 = -5.2;
+const HAZARD_BASE: f64 = -6.0;
 const HAZARD_SEGMENT: [f64; 3] = [0.3, 0.0, -0.5];
-const W_DECLINE: f64 = 2.0;
+const W_DECLINE: f64 = 5.0;
 const W_UTIL: f64 = 3.0;
 const UTIL_REF: f64 = 0.6;
 const W_DETRACTOR: f64 = 0.7;
@@ -78,8 +83,8 @@ const W_URGENT: f64 = 0.35;
 const CAPTIVE_LOCK_IN: f64 = -1.0;
 /// Annual contracts: multiplier in the 30 days up to a renewal and elsewhere.
 const ANNUAL_RENEWAL_WINDOW: i32 = 30;
-const ANNUAL_AT_RENEWAL: f64 = 8.0;
-const ANNUAL_OFF_RENEWAL: f64 = 0.3;
+const ANNUAL_AT_RENEWAL: f64 = 10.0;
+const ANNUAL_OFF_RENEWAL: f64 = 0.2;
 /// Monthly contracts: multiplier in the 3 days before the monthly renewal and elsewhere.
 const MONTHLY_RENEWAL_WINDOW: i32 = 3;
 const MONTHLY_AT_RENEWAL: f64 = 2.5;
@@ -172,8 +177,8 @@ pub struct UsageDay {
     pub pool: u32,
     /// Features in use (the first `breadth` of the account's feature order).
     pub breadth: u8,
-    /// Mean quantity of an event.
-    pub qty_mean: f32,
+    /// 0..QUANTITY_LEVELS: higher means bigger events.
+    pub qty_level: u8,
 }
 
 /// The usage plan of one account, filled by `Simulator::account`.
@@ -196,6 +201,11 @@ pub struct Simulator<'a> {
     pub cal: &'a Calendar,
     pub usage_scale: f64,
     pub truth: bool,
+}
+
+/// A duration in whole seconds, as support tools record them, in microseconds.
+fn seconds(secs: f64) -> i64 {
+    secs.round().min(1e12) as i64 * US_PER_SEC
 }
 
 fn sigmoid(x: f64) -> f64 {
@@ -221,9 +231,13 @@ fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
 
 /// Poisson draw by inversion, for the small rates of tickets.
 fn poisson_small(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
+    let u = rng.gen::<f64>();
+    // exp(-lambda) >= 1 - lambda: most days end here without computing exp.
+    if u <= 1.0 - lambda {
+        return 0;
+    }
     let mut p = (-lambda).exp();
     let mut cdf = p;
-    let u = rng.gen::<f64>();
     let mut k = 0;
     while u > cdf && k < 50 {
         k += 1;
@@ -235,12 +249,16 @@ fn poisson_small(rng: &mut ChaCha8Rng, lambda: f64) -> u32 {
 
 /// Second of the UTC day for an action at local business hours, with some off-hours
 /// activity; wraps within the day so every event stays on its simulated day.
+/// Takes one 64-bit draw, as it runs for every usage event.
 pub fn business_second(rng: &mut ChaCha8Rng, tz_secs: i32) -> u32 {
-    let local = if rng.gen::<f64>() < 0.08 {
-        rng.gen_range(0..86_400)
+    let r = rng.next_u64();
+    let local = if (r & 0xFF) < 20 {
+        // About 8% off-hours, uniform over the day.
+        ((r >> 8) % 86_400) as i32
     } else {
         // Triangular between 08:00 and 19:00, peaking early afternoon.
-        let u = rng.gen::<f64>() + rng.gen::<f64>();
+        let scale = 1.0 / (1u64 << 24) as f64;
+        let u = ((r >> 8) & 0xFF_FFFF) as f64 * scale + ((r >> 32) & 0xFF_FFFF) as f64 * scale;
         (8.0 * 3600.0 + u * 5.5 * 3600.0) as i32
     };
     (local - tz_secs).rem_euclid(86_400) as u32
@@ -321,6 +339,16 @@ impl Simulator<'_> {
             escalations: Vec::new(),
         };
 
+        // Customers from before the window carry up to a year of history (shocks,
+        // drift), so the window does not open on unusually calm accounts.
+        if !new_account {
+            let history = (cal.first_day - p.start_day).min(BURN_IN_DAYS);
+            for _ in 0..history {
+                self.step(&mut s, 0, false, rng);
+            }
+            s.incident_until = 0;
+        }
+
         // Usage starts the day after the subscription starts.
         let first_active = (p.start_day + 1 - cal.first_day).max(0) as u32;
         let collapse_day = if p.archetype == Archetype::QuietLeaver {
@@ -339,7 +367,11 @@ impl Simulator<'_> {
                 self.step(&mut s, d, d == collapse_day, rng);
             }
             let tenure = (today - p.start_day) as f64;
-            let ramp = 1.0 - (-tenure / RAMP_DAYS).exp();
+            let ramp = if tenure < 20.0 * RAMP_DAYS {
+                1.0 - (-tenure / RAMP_DAYS).exp()
+            } else {
+                1.0
+            };
             let util = sigmoid(0.2 + 1.4 * s.health + p.adopt) * (0.35 + 0.65 * ramp);
 
             while next_renewal + 1 < renewals.len() && renewals[next_renewal] < today {
@@ -384,7 +416,7 @@ impl Simulator<'_> {
                 * EVENTS_BASE
                 * p.intensity
                 * (pool as f64).powf(USERS_EXPONENT)
-                * (0.5 * (s.health - HEALTH_MEAN)).exp()
+                * (USAGE_HEALTH_ELASTICITY * (s.health - HEALTH_MEAN)).exp()
                 * cal.activity[d as usize] as f64
                 * (0.2 + 0.8 * ramp);
             let cap = p.feature_cap as f64;
@@ -395,7 +427,7 @@ impl Simulator<'_> {
                 events: events as f32,
                 pool,
                 breadth: (breadth.round() as u8).clamp(1, p.feature_cap),
-                qty_mean: (1.0 + 1.5 * sigmoid(1.2 * s.health)) as f32,
+                qty_level: ((QUANTITY_LEVELS - 1) as f64 * sigmoid(1.2 * s.health)).round() as u8,
             });
 
             self.tickets(index, &p, &mut s, d, tenure, to_renewal, rng, rows);
@@ -625,8 +657,8 @@ impl Simulator<'_> {
             } else {
                 0.0
             };
-        let monthly = sigmoid(eta);
-        let daily = -(-monthly).ln_1p() / 30.44;
+        // sigmoid(eta) is the monthly rate; spread evenly over an average month.
+        let daily = sigmoid(eta) / 30.44;
         let renewal = if p.annual {
             if to_renewal <= ANNUAL_RENEWAL_WINDOW {
                 ANNUAL_AT_RENEWAL
@@ -706,7 +738,7 @@ impl Simulator<'_> {
             let first_response_at = if rng.gen::<f64>() < 0.01 {
                 None
             } else {
-                Some(opened_at + (hours * 3600.0 * US_PER_SEC as f64) as i64)
+                Some(opened_at + seconds(hours * 3600.0))
             };
             let days = RESOLUTION_DAYS[priority]
                 * CATEGORY_EFFORT[category as usize]
@@ -722,7 +754,7 @@ impl Simulator<'_> {
             let resolved_at = if rng.gen::<f64>() < never {
                 None
             } else {
-                let r = opened_at + (days * US_PER_DAY as f64) as i64;
+                let r = opened_at + seconds(days * 86_400.0);
                 Some(r.max(first_response_at.unwrap_or(opened_at) + 300 * US_PER_SEC))
             };
             if priority >= 2 {
@@ -739,7 +771,7 @@ impl Simulator<'_> {
                     let slow_fix = (resolved - opened_at) as f64 / US_PER_DAY as f64;
                     let slow_reply =
                         first_response_at.map_or(48.0, |r| (r - opened_at) as f64 / 3.6e9);
-                    let x = 3.9 + 0.5 * (0.8 * s.health + p.bias)
+                    let x = 4.7 + 0.5 * (0.8 * s.health + p.bias)
                         - if slow_fix > 3.0 { 0.5 } else { 0.0 }
                         - if slow_fix > 10.0 { 0.5 } else { 0.0 }
                         - if slow_reply > 24.0 { 0.3 } else { 0.0 }
@@ -757,10 +789,10 @@ impl Simulator<'_> {
                     } else {
                         None
                     };
-                    let delay = 4.0 * (1.0 * normal(rng)).exp() * 3.6e9;
+                    let delay_hours = 4.0 * (1.0 * normal(rng)).exp();
                     rows.surveys.push(Survey {
                         account: index,
-                        responded_at: resolved + delay as i64,
+                        responded_at: resolved + seconds(delay_hours * 3600.0),
                         kind: SurveyKind::Csat,
                         score,
                         comment,

@@ -4,8 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use parquet::file::properties::WriterProperties;
-use rand::Rng;
+use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
@@ -23,6 +22,7 @@ pub struct UsageStream {
     users: String,
     user_ends: Vec<usize>,
     secs: Vec<u32>,
+    quantities: Vec<[u16; 256]>,
 }
 
 /// A cheap skew towards low indices: density falls from 1.6 to 0.4 across [0, 1).
@@ -30,14 +30,36 @@ fn skewed(u: f64) -> f64 {
     u * (0.4 + 0.6 * u)
 }
 
+/// Number of quantity levels (`UsageDay::qty_level` is 0..QUANTITY_LEVELS).
+pub const QUANTITY_LEVELS: usize = 16;
+
+/// Quantiles of the event quantity per level: 1 + a geometric count whose mean
+/// grows from 0.5 (level 0) to 2.0 (top level). Looked up with 8 random bits, which
+/// avoids a logarithm per event.
+fn quantity_table() -> Vec<[u16; 256]> {
+    (0..QUANTITY_LEVELS)
+        .map(|level| {
+            let extra = 0.5 + 1.5 * level as f64 / (QUANTITY_LEVELS - 1) as f64;
+            let keep_going = extra / (1.0 + extra);
+            let mut row = [0u16; 256];
+            for (k, q) in row.iter_mut().enumerate() {
+                let tail = 1.0 - (k as f64 + 0.5) / 256.0;
+                *q = (1.0 + (tail.ln() / keep_going.ln()).floor()) as u16;
+            }
+            row
+        })
+        .collect()
+}
+
 impl UsageStream {
-    pub fn create(path: &Path, props: WriterProperties) -> Result<Self, GenerateError> {
+    pub fn create(path: &Path, metadata: &[(String, String)]) -> Result<Self, GenerateError> {
         Ok(UsageStream {
-            table: ParquetTable::create(path, usage_schema(), props, UsageRows::new())?,
+            table: ParquetTable::create(path, usage_schema(), metadata, UsageRows::new())?,
             account_id: String::new(),
             users: String::new(),
             user_ends: Vec::new(),
             secs: Vec::new(),
+            quantities: quantity_table(),
         })
     }
 
@@ -81,27 +103,28 @@ impl UsageStream {
             let day_us = cal.day_us(day.day);
             let pool = day.pool as f64;
             let breadth = day.breadth as f64;
-            // Quantity is 1 + a geometric count with mean qty_mean - 1.
-            let extra = (day.qty_mean as f64 - 1.0).max(0.0);
-            let ln_q = (extra / (1.0 + extra)).ln();
+            let quantities = &self.quantities[(day.qty_level as usize).min(QUANTITY_LEVELS - 1)];
             let out = &mut self.table.rows;
+            const SCALE: f64 = 1.0 / (1u64 << 24) as f64;
             for &sec in &self.secs {
-                let user = ((pool * skewed(rng.gen::<f64>())) as usize).min(day.pool as usize - 1);
+                // One draw feeds user, feature and quantity: 24 + 24 + 8 bits.
+                let r = rng.next_u64();
+                let u_user = (r & 0xFF_FFFF) as f64 * SCALE;
+                let u_feature = ((r >> 24) & 0xFF_FFFF) as f64 * SCALE;
+                let user = ((pool * skewed(u_user)) as usize).min(day.pool as usize - 1);
                 let start = if user == 0 {
                     0
                 } else {
                     self.user_ends[user - 1]
                 };
-                let f =
-                    ((breadth * skewed(rng.gen::<f64>())) as usize).min(day.breadth as usize - 1);
+                let f = ((breadth * skewed(u_feature)) as usize).min(day.breadth as usize - 1);
                 let feature = FEATURES[plan.features[f] as usize].0;
-                let q = 1.0 + (rng.gen::<f64>().max(1e-300).ln() / ln_q).floor();
                 out.account_id.append_value(&self.account_id);
                 out.ts.push(day_us + sec as i64 * US_PER_SEC);
                 out.user_id
                     .append_value(&self.users[start..self.user_ends[user]]);
                 out.feature.append_value(feature);
-                out.quantity.push(q.min(10_000.0) as i32);
+                out.quantity.push(quantities[(r >> 56) as usize] as i32);
             }
             rows += n as u64;
             self.table.flush_if_full()?;
