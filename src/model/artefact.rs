@@ -4,7 +4,6 @@
 use super::metrics::Metrics;
 use super::score::{Fitted, Scored};
 use super::select::{Selection, Trained, TrainingCounts};
-use super::transform::MISSING_SUFFIX;
 use super::{ModelError, ModelWarning};
 use chrono::{DateTime, NaiveDate, Utc};
 use ndarray::ArrayView2;
@@ -238,11 +237,6 @@ impl ChurnModel {
     /// P(churn) with per-feature contributions.
     pub fn explain(&self, x: ArrayView2<f64>) -> Result<Scored, ModelError> {
         self.model.explain(x)
-    }
-
-    /// Column name of a feature's missing indicator, as it appears in coefficients.
-    pub fn indicator_column(feature: &str) -> String {
-        format!("{feature}{MISSING_SUFFIX}")
     }
 }
 

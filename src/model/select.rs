@@ -353,3 +353,63 @@ fn build_fitted(specs: &[super::FeatureSpec], pre: Preprocessor, r: FitResult) -
         coefficients,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FeatureSpec, Transform};
+    use ndarray::Array2;
+
+    fn point(alpha: f64, loss: f64) -> GridPoint {
+        GridPoint {
+            alpha,
+            validation_log_loss: loss,
+            split_log_loss: vec![loss],
+            converged: true,
+        }
+    }
+
+    #[test]
+    fn lowest_loss_wins_and_a_tie_goes_to_the_larger_alpha() {
+        let g = [point(0.1, 0.30), point(1.0, 0.25), point(10.0, 0.27)];
+        assert_eq!(choose(&g), 1);
+        let g = [
+            point(10.0, 0.25),
+            point(0.1, 0.25),
+            point(100.0, 0.25),
+            point(1.0, 0.3),
+        ];
+        assert_eq!(choose(&g), 2);
+    }
+
+    #[test]
+    fn folds_are_stratified_and_fixed_by_the_seed() {
+        let n = 103;
+        let set = TrainingSet {
+            specs: vec![FeatureSpec::new("a", Transform::Identity)],
+            x: Array2::zeros((n, 1)),
+            y: (0..n).map(|i| i % 5 == 0).collect(), // 21 churners
+            group: vec![0; n],
+        };
+        let params = |seed| TrainParams {
+            validation: Validation::KFold { folds: 4, seed },
+            min_rows: 10,
+            ..TrainParams::default()
+        };
+        let a = splits(&set, &params(7)).unwrap();
+        assert_eq!(a.len(), 4);
+        let mut seen = vec![0; n];
+        for s in &a {
+            let p = positives(&set.y, &s.valid);
+            assert!(p == 5 || p == 6, "churners per fold: {p}");
+            assert!(s.valid.len() == 25 || s.valid.len() == 26);
+            assert_eq!(s.train.len() + s.valid.len(), n);
+            s.valid.iter().for_each(|&r| seen[r] += 1);
+        }
+        assert!(seen.iter().all(|&c| c == 1), "every row validated once");
+        let again = splits(&set, &params(7)).unwrap();
+        assert!(a.iter().zip(&again).all(|(x, y)| x.valid == y.valid));
+        let other = splits(&set, &params(8)).unwrap();
+        assert!(a.iter().zip(&other).any(|(x, y)| x.valid != y.valid));
+    }
+}
