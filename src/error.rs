@@ -46,6 +46,7 @@ impl Error {
             Error::Ingest(e) if e.is_io() => exit::IO,
             Error::Ingest(_) | Error::Unusable(_) => exit::DATA,
             Error::Model(e) if e.kind() == ErrorKind::Io => exit::IO,
+            Error::Model(e) if e.kind() == ErrorKind::InvalidData => exit::DATA,
             Error::Model(_) => exit::MODEL,
             Error::Output(_) => exit::IO,
             Error::Generate(GenerateError::InvalidConfig(_)) => exit::USAGE,
