@@ -30,33 +30,39 @@ pub mod f {
     pub const USAGE_TREND_7D: usize = 6;
     pub const EVENTS_90D: usize = 7;
     pub const USAGE_TREND_90D: usize = 8;
-    pub const ACTIVE_DAYS_30D: usize = 9;
-    pub const ACTIVE_DAYS_PREV_30D: usize = 10;
-    pub const DAYS_SINCE_LAST_USE: usize = 11;
-    pub const USERS_30D: usize = 12;
-    pub const SEAT_UTILISATION: usize = 13;
-    pub const FEATURES_30D: usize = 14;
-    pub const TICKETS_90D: usize = 15;
-    pub const OPEN_TICKETS: usize = 16;
-    pub const OPEN_URGENT_TICKETS: usize = 17;
-    pub const OLDEST_OPEN_TICKET_DAYS: usize = 18;
-    pub const MEDIAN_FIRST_RESPONSE_HOURS: usize = 19;
-    pub const MEDIAN_RESOLUTION_HOURS: usize = 20;
-    pub const NPS_LATEST: usize = 21;
-    pub const NPS_DETRACTOR: usize = 22;
-    pub const NPS_PASSIVE: usize = 23;
-    pub const NPS_PROMOTER: usize = 24;
-    pub const DAYS_SINCE_NPS: usize = 25;
-    pub const CSAT_PCT_180D: usize = 26;
-    pub const CSAT_ANSWERS_180D: usize = 27;
-    pub const TENURE_DAYS: usize = 28;
-    pub const DAYS_TO_RENEWAL: usize = 29;
-    pub const RENEWAL_IN_HORIZON: usize = 30;
-    pub const MONTHLY_CONTRACT: usize = 31;
-    pub const ANNUAL_RENEWAL_IN_HORIZON: usize = 32;
-    pub const MRR: usize = 33;
-    pub const SEATS: usize = 34;
-    pub const COUNT: usize = 35;
+    pub const USAGE_MOMENTUM: usize = 9;
+    pub const USAGE_DECLINE: usize = 10;
+    pub const ACTIVE_DAYS_30D: usize = 11;
+    pub const ACTIVE_DAYS_PREV_30D: usize = 12;
+    pub const DAYS_SINCE_LAST_USE: usize = 13;
+    pub const USERS_30D: usize = 14;
+    pub const SEAT_UTILISATION: usize = 15;
+    pub const FEATURES_30D: usize = 16;
+    pub const TICKETS_90D: usize = 17;
+    pub const OPEN_TICKETS: usize = 18;
+    pub const OPEN_URGENT_TICKETS: usize = 19;
+    pub const OLDEST_OPEN_TICKET_DAYS: usize = 20;
+    pub const MEDIAN_FIRST_RESPONSE_HOURS: usize = 21;
+    pub const MEDIAN_RESOLUTION_HOURS: usize = 22;
+    pub const NPS_LATEST: usize = 23;
+    pub const NPS_DETRACTOR: usize = 24;
+    pub const NPS_PASSIVE: usize = 25;
+    pub const NPS_PROMOTER: usize = 26;
+    pub const DAYS_SINCE_NPS: usize = 27;
+    pub const NPS_MEAN_365D: usize = 28;
+    pub const NPS_DETRACTOR_ANSWERS_365D: usize = 29;
+    pub const CSAT_PCT_180D: usize = 30;
+    pub const CSAT_ANSWERS_180D: usize = 31;
+    pub const TENURE_DAYS: usize = 32;
+    pub const DAYS_TO_RENEWAL: usize = 33;
+    pub const RENEWAL_IN_HORIZON: usize = 34;
+    pub const MONTHLY_CONTRACT: usize = 35;
+    pub const ANNUAL_RENEWAL_IN_HORIZON: usize = 36;
+    pub const RENEWAL_WINDOW_DAYS: usize = 37;
+    pub const RENEWAL_WINDOW_DAYS_LOG: usize = 38;
+    pub const MRR: usize = 39;
+    pub const SEATS: usize = 40;
+    pub const COUNT: usize = 41;
 }
 
 pub const FEATURES: [FeatureDef; f::COUNT] = [
@@ -96,6 +102,16 @@ pub const FEATURES: [FeatureDef; f::COUNT] = [
         "usage_trend_90d",
         Id,
         "ln((events_30d x 3 + 1) / (events_90d + 1)): the last month against the quarter",
+    ),
+    def(
+        "usage_momentum",
+        Id,
+        "ln((30 x fast + 1) / (30 x slow + 1)), fast and slow the exponentially weighted daily event rates over 180 days with 14- and 90-day time constants: below 0 means usage is sliding",
+    ),
+    def(
+        "usage_decline",
+        Id,
+        "max(0, -usage_momentum): how far recent usage has fallen below its longer-run level (0 when steady or growing)",
     ),
     def(
         "active_days_30d",
@@ -159,6 +175,16 @@ pub const FEATURES: [FeatureDef; f::COUNT] = [
     def("nps_promoter", Id, "1 when that answer is 9-10"),
     def("days_since_nps", Log, "days since that answer"),
     def(
+        "nps_mean_365d",
+        Id,
+        "mean of the NPS answers (0-10) within 365 days",
+    ),
+    def(
+        "nps_detractor_answers_365d",
+        Id,
+        "NPS answers of 0-6 within 365 days",
+    ),
+    def(
         "csat_pct_180d",
         Id,
         "CSAT % over 180 days: satisfied (top two of five points) / answers x 100",
@@ -188,6 +214,16 @@ pub const FEATURES: [FeatureDef; f::COUNT] = [
         "annual_renewal_in_horizon",
         Id,
         "1 when an annual contract's renewal falls within the horizon",
+    ),
+    def(
+        "renewal_window_days",
+        Id,
+        "days of the churn horizon inside the 30 days up to an annual renewal (0 for monthly contracts)",
+    ),
+    def(
+        "renewal_window_days_log",
+        Log,
+        "renewal_window_days again, on a log scale: the first days of the window weigh most",
     ),
     def("mrr", Log, "monthly recurring revenue"),
     def("seats", Log, "licensed seats"),

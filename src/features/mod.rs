@@ -132,6 +132,11 @@ pub fn build(
             row[f::USAGE_TREND_7D] = ((e7 * 30.0 / 7.0 + 1.0) / (e30 + 1.0)).ln();
             row[f::EVENTS_90D] = e90;
             row[f::USAGE_TREND_90D] = ((e30 * 3.0 + 1.0) / (e90 + 1.0)).ln();
+            let momentum = ((30.0 * windows.ema_rate(s.ema_fast, false) + 1.0)
+                / (30.0 * windows.ema_rate(s.ema_slow, true) + 1.0))
+                .ln();
+            row[f::USAGE_MOMENTUM] = momentum;
+            row[f::USAGE_DECLINE] = (-momentum).max(0.0);
             row[f::ACTIVE_DAYS_30D] = f64::from(usage.activity(&windows, i, t, 30));
             row[f::ACTIVE_DAYS_PREV_30D] = f64::from(usage.activity(&windows, i, t - 30, 30));
             row[f::DAYS_SINCE_LAST_USE] = f64::from(
@@ -171,6 +176,15 @@ pub fn build(
                 cycle == Some(Cycle::Annual)
                     && to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
             ));
+            let window = match (cycle, to_renewal) {
+                (Some(Cycle::Annual), Some(d)) => {
+                    f64::from(renewal_window_days(d, plan.horizon_days as i32))
+                }
+                (Some(Cycle::Monthly), Some(_)) => 0.0,
+                _ => f64::NAN,
+            };
+            row[f::RENEWAL_WINDOW_DAYS] = window;
+            row[f::RENEWAL_WINDOW_DAYS_LOG] = window;
             row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
             row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
             (row, issues, latest)
@@ -196,6 +210,21 @@ pub fn build(
         usage_set_aside,
         usage_rows,
     })
+}
+
+/// Days before an annual renewal when a customer decides (the notice period).
+pub const RENEWAL_WINDOW: i32 = 30;
+
+/// Days of the horizon (T, T + horizon] that fall in the `RENEWAL_WINDOW` days up to
+/// and including a renewal `to_renewal` days after T (the renewal that was next at T).
+/// A renewal on T itself is behind: its window is over.
+pub fn renewal_window_days(to_renewal: i32, horizon: i32) -> i32 {
+    if to_renewal <= 0 {
+        return 0;
+    }
+    let first = (to_renewal - RENEWAL_WINDOW).max(1);
+    let last = to_renewal.min(horizon);
+    (last - first + 1).max(0)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +274,23 @@ pub fn days_to_renewal(renewal: i64, started: i64, t: i32) -> i32 {
 mod tests {
     use super::*;
     use crate::time::{date_to_day, date_to_micros};
+
+    #[test]
+    fn renewal_window_days_count_the_horizon_inside_the_window() {
+        // A renewal on T is behind; one 1..=30 days ahead has that many window days
+        // in the horizon (the window started before T); 31..=90 ahead, the whole
+        // window (31 days, the renewal day included); beyond, only its start.
+        assert_eq!(renewal_window_days(0, 90), 0);
+        assert_eq!(renewal_window_days(1, 90), 1);
+        assert_eq!(renewal_window_days(30, 90), 30);
+        assert_eq!(renewal_window_days(31, 90), 31);
+        assert_eq!(renewal_window_days(90, 90), 31);
+        assert_eq!(renewal_window_days(91, 90), 30);
+        assert_eq!(renewal_window_days(120, 90), 1);
+        assert_eq!(renewal_window_days(121, 90), 0);
+        assert_eq!(renewal_window_days(364, 90), 0);
+        assert_eq!(renewal_window_days(10, 7), 7);
+    }
 
     #[test]
     fn renewals_roll_back_by_the_contract_cycle() {

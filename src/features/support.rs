@@ -128,6 +128,7 @@ pub fn surveys(s: &Surveys, rows: &[u32], at: i64, row: &mut [f64]) -> Option<u3
     let csat_since = at - 180 * MICROS_PER_DAY;
     let mut latest: Option<u32> = None;
     let (mut answers, mut satisfied) = (0u32, 0u32);
+    let (mut nps_answers, mut nps_sum, mut detractors) = (0u32, 0.0f64, 0u32);
     for &r in rows {
         let i = r as usize;
         let when = s.responded_at[i];
@@ -140,6 +141,10 @@ pub fn surveys(s: &Surveys, rows: &[u32], at: i64, row: &mut [f64]) -> Option<u3
                 if latest.is_none_or(|l| when >= s.responded_at[l as usize]) {
                     latest = Some(r);
                 }
+                nps_answers += 1;
+                nps_sum += s.score[i];
+                detractors +=
+                    u32::from(NpsCategory::of(Some(s.score[i])) == NpsCategory::Detractor);
             }
             SurveyKind::Csat if when >= csat_since => {
                 answers += 1;
@@ -157,6 +162,12 @@ pub fn surveys(s: &Surveys, rows: &[u32], at: i64, row: &mut [f64]) -> Option<u3
     row[f::DAYS_SINCE_NPS] = latest.map_or(f64::NAN, |l| {
         (at - s.responded_at[l as usize]) as f64 / MICROS_PER_DAY as f64
     });
+    row[f::NPS_MEAN_365D] = if nps_answers == 0 {
+        f64::NAN
+    } else {
+        nps_sum / f64::from(nps_answers)
+    };
+    row[f::NPS_DETRACTOR_ANSWERS_365D] = f64::from(detractors);
     row[f::CSAT_PCT_180D] = if answers == 0 {
         f64::NAN
     } else {
@@ -260,6 +271,9 @@ mod tests {
         assert_eq!(row[f::NPS_DETRACTOR], 1.0);
         assert_eq!(row[f::NPS_PROMOTER], 0.0);
         assert_eq!(row[f::DAYS_SINCE_NPS], 20.0);
+        // within 365 days and before T: 10 (100 days back) and 4 (20 days back)
+        assert_eq!(row[f::NPS_MEAN_365D], 7.0);
+        assert_eq!(row[f::NPS_DETRACTOR_ANSWERS_365D], 1.0);
         assert_eq!(row[f::CSAT_PCT_180D], 100.0);
         assert_eq!(row[f::CSAT_ANSWERS_180D], 1.0);
 
@@ -270,6 +284,8 @@ mod tests {
             "answers older than 365 days are not latest"
         );
         assert!(row[f::NPS_LATEST].is_nan());
+        assert!(row[f::NPS_MEAN_365D].is_nan());
+        assert_eq!(row[f::NPS_DETRACTOR_ANSWERS_365D], 0.0);
         assert!(row[f::CSAT_PCT_180D].is_nan());
     }
 

@@ -3,7 +3,9 @@
 //! so memory is accounts x dates, whatever the number of rows.
 //!
 //! Everything accumulated is an integer, a bitmask or a set union, so merging the
-//! per-thread accumulators gives identical results for any thread count.
+//! per-thread accumulators gives identical results for any thread count. The
+//! exponentially weighted event rates are sums of fixed-point integer weights for the
+//! same reason.
 
 use ahash::AHashMap;
 
@@ -15,6 +17,8 @@ const W7: u8 = 1;
 const W30: u8 = 2;
 const P30: u8 = 4;
 const W90: u8 = 8;
+/// Inside the exponentially weighted windows (the whole look-back).
+const WEMA: u8 = 16;
 
 /// How far back from the earliest observation date usage is looked at.
 pub const LOOKBACK_DAYS: i32 = 180;
@@ -22,13 +26,32 @@ pub const LOOKBACK_DAYS: i32 = 180;
 /// Quantities are summed as integers of millionths so the sum is order-free.
 const QTY_SCALE: f64 = 1e6;
 
+/// Time constants (days) of the fast and slow exponentially weighted event rates.
+pub const EMA_FAST_DAYS: f64 = 14.0;
+pub const EMA_SLOW_DAYS: f64 = 90.0;
+/// Fixed-point scale of the exponential weights (integers, so sums are order-free).
+const EMA_SCALE: f64 = (1u64 << 24) as f64;
+
+const _: () = assert!(LOOKBACK_DAYS <= 256, "ages are stored as u8");
+
+/// Weight of an event `age` days before the day before the observation date (age 0 is
+/// the last day seen), over the look-back, as a fixed-point integer.
+fn ema_weights(tau: f64) -> Vec<u64> {
+    (0..LOOKBACK_DAYS)
+        .map(|age| ((-(age as f64) / tau).exp() * EMA_SCALE).round() as u64)
+        .collect()
+}
+
 /// For each day of the timeline, the observation dates whose windows contain it.
 pub struct Windows {
     /// Day (since the epoch) of timeline offset 0.
     pub origin: i32,
     pub len: i32,
     slots: Vec<(u32, u32)>,
-    entries: Vec<(u16, u8)>,
+    /// (date index, window flags, age in days before the date minus one).
+    entries: Vec<(u16, u8, u8)>,
+    fast: Vec<u64>,
+    slow: Vec<u64>,
 }
 
 impl Windows {
@@ -54,8 +77,12 @@ impl Windows {
                 if d < t && d >= t - 90 {
                     f |= W90;
                 }
+                if d < t && d >= t - LOOKBACK_DAYS {
+                    f |= WEMA;
+                }
                 if f != 0 {
-                    entries.push((j as u16, f));
+                    let age = (t - 1 - d).clamp(0, LOOKBACK_DAYS - 1) as u8;
+                    entries.push((j as u16, f, age));
                 }
             }
             slots.push((start, entries.len() as u32));
@@ -65,10 +92,20 @@ impl Windows {
             len,
             slots,
             entries,
+            fast: ema_weights(EMA_FAST_DAYS),
+            slow: ema_weights(EMA_SLOW_DAYS),
         }
     }
 
-    fn of(&self, day: i32) -> &[(u16, u8)] {
+    /// Mean events per day over the look-back, weighted by `exp(-age / tau)`, from a
+    /// sum of fixed-point weights accumulated for the fast (`slow == false`) or slow rate.
+    pub fn ema_rate(&self, sum: u64, slow: bool) -> f64 {
+        let w = if slow { &self.slow } else { &self.fast };
+        let total: u64 = w.iter().sum();
+        sum as f64 / total as f64
+    }
+
+    fn of(&self, day: i32) -> &[(u16, u8, u8)] {
         let off = day - self.origin;
         if off < 0 || off >= self.len {
             return &[];
@@ -91,6 +128,9 @@ pub struct WindowSums {
     pub events_90: u32,
     pub qty_30: i64,
     pub qty_prev_30: i64,
+    /// Events weighted by the fast and slow exponential weights (fixed point).
+    pub ema_fast: u64,
+    pub ema_slow: u64,
 }
 
 /// Usage accumulators of one worker (or the merged total).
@@ -133,8 +173,12 @@ impl UsageAcc {
             self.days[acc * self.words + off / 64] |= 1u64 << (off % 64);
             let qty = (b.quantity[i] * QTY_SCALE).round() as i64;
             let mut users_mask = 0u64;
-            for &(j, f) in slots {
+            for &(j, f, age) in slots {
                 let s = &mut self.sums[j as usize * n + acc];
+                if f & WEMA != 0 {
+                    s.ema_fast = s.ema_fast.saturating_add(windows.fast[age as usize]);
+                    s.ema_slow = s.ema_slow.saturating_add(windows.slow[age as usize]);
+                }
                 if f & W7 != 0 {
                     s.events_7 += 1;
                 }
@@ -172,6 +216,8 @@ impl UsageAcc {
             a.events_90 += b.events_90;
             a.qty_30 = a.qty_30.saturating_add(b.qty_30);
             a.qty_prev_30 = a.qty_prev_30.saturating_add(b.qty_prev_30);
+            a.ema_fast = a.ema_fast.saturating_add(b.ema_fast);
+            a.ema_slow = a.ema_slow.saturating_add(b.ema_slow);
         }
         for (k, m) in o.users {
             *self.users.entry(k).or_insert(0) |= m;
@@ -273,6 +319,37 @@ mod tests {
         assert_eq!(UsageAcc::distinct(&acc.users, 1, 1), vec![2]);
         assert_eq!(acc.activity(&w, 0, t, 30), 2);
         assert_eq!(acc.days_since_last(&w, 0, t), Some(1));
+    }
+
+    #[test]
+    fn exponential_rates_weigh_recent_days_most_and_skip_day_t() {
+        let t = 1000;
+        let w = Windows::new(&[t]);
+        let mut acc = UsageAcc::new(&w, 1, 1);
+        // Day t is not seen; t-1 has age 0 (weight 1), t-15 age 14, t-180 the oldest.
+        acc.add(
+            &w,
+            &batch(&[
+                (0, t, 1, 1.0),
+                (0, t - 1, 1, 1.0),
+                (0, t - 15, 1, 1.0),
+                (0, t - 15, 2, 1.0),
+                (0, t - LOOKBACK_DAYS, 1, 1.0),
+            ]),
+        );
+        let s = acc.sums[0];
+        let fast = ema_weights(EMA_FAST_DAYS);
+        let slow = ema_weights(EMA_SLOW_DAYS);
+        assert_eq!(s.ema_fast, fast[0] + 2 * fast[14] + fast[179]);
+        assert_eq!(s.ema_slow, slow[0] + 2 * slow[14] + slow[179]);
+        assert_eq!(fast[0], 1 << 24);
+        assert!((fast[14] as f64 / fast[0] as f64 - (-1.0f64).exp()).abs() < 1e-6);
+        // One event every day of the look-back is a rate of exactly one a day.
+        let mut every = UsageAcc::new(&w, 1, 1);
+        let rows: Vec<_> = (1..=LOOKBACK_DAYS).map(|k| (0, t - k, 1, 1.0)).collect();
+        every.add(&w, &batch(&rows));
+        assert_eq!(w.ema_rate(every.sums[0].ema_fast, false), 1.0);
+        assert_eq!(w.ema_rate(every.sums[0].ema_slow, true), 1.0);
     }
 
     #[test]

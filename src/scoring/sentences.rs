@@ -61,6 +61,17 @@ pub fn driver_sentence(idx: usize, x: &[f64], as_of_day: i32, seats: Option<f64>
             plural(v, "usage event", "usage events")
         ),
         f::USAGE_TREND_90D => change(v.exp(), "last month's usage", "the 90-day average"),
+        f::USAGE_MOMENTUM => change(
+            v.exp(),
+            "recent usage (14-day weighted)",
+            "its 90-day weighted level",
+        ),
+        f::USAGE_DECLINE if v <= 0.0 => "usage steady or growing against its 90-day level".into(),
+        f::USAGE_DECLINE => change(
+            (-v).exp(),
+            "recent usage (14-day weighted)",
+            "its 90-day weighted level",
+        ),
         f::ACTIVE_DAYS_30D => format!("active on {} of the last 30 days", n(v)),
         f::ACTIVE_DAYS_PREV_30D => format!("active on {} of the 30 days before", n(v)),
         f::DAYS_SINCE_LAST_USE => {
@@ -127,6 +138,18 @@ pub fn driver_sentence(idx: usize, x: &[f64], as_of_day: i32, seats: Option<f64>
                 format!("NPS {} ({cat}) on {date}", n(score))
             }
         }
+        f::NPS_MEAN_365D if v.is_nan() => "no NPS answer in the last 365 days".into(),
+        f::NPS_MEAN_365D => format!(
+            "average NPS {} over the last 365 days",
+            n((v * 10.0).round() / 10.0)
+        ),
+        f::NPS_DETRACTOR_ANSWERS_365D if v == 0.0 => {
+            "no detractor NPS answer (0-6) in the last 365 days".into()
+        }
+        f::NPS_DETRACTOR_ANSWERS_365D => format!(
+            "{} (0-6) in the last 365 days",
+            plural(v, "detractor NPS answer", "detractor NPS answers")
+        ),
         f::CSAT_PCT_180D if v.is_nan() => "no CSAT answer in 180 days".into(),
         f::CSAT_PCT_180D => format!(
             "CSAT {:.0}% over 180 days ({})",
@@ -158,6 +181,32 @@ pub fn driver_sentence(idx: usize, x: &[f64], as_of_day: i32, seats: Option<f64>
                     "annual renewal in {} ({})",
                     plural(d, "day", "days"),
                     day_to_date(as_of_day + d as i32)
+                )
+            }
+        }
+        f::RENEWAL_WINDOW_DAYS | f::RENEWAL_WINDOW_DAYS_LOG => {
+            let d = x[f::DAYS_TO_RENEWAL];
+            if v.is_nan() || d.is_nan() {
+                "renewal date unknown".into()
+            } else if v == 0.0 && x[f::MONTHLY_CONTRACT] == 1.0 {
+                "monthly contract: no annual renewal window ahead".into()
+            } else if v == 0.0 {
+                format!(
+                    "annual renewal window not near: renewal in {}",
+                    plural(d, "day", "days")
+                )
+            } else if d <= f64::from(crate::features::RENEWAL_WINDOW) {
+                format!(
+                    "in the renewal window: annual renewal in {} ({})",
+                    plural(d, "day", "days"),
+                    day_to_date(as_of_day + d as i32)
+                )
+            } else {
+                format!(
+                    "annual renewal in {} ({}): its {}-day decision window opens within the forecast horizon",
+                    plural(d, "day", "days"),
+                    day_to_date(as_of_day + d as i32),
+                    crate::features::RENEWAL_WINDOW
                 )
             }
         }
@@ -205,6 +254,28 @@ mod tests {
         assert_eq!(
             driver_sentence(f::SEAT_UTILISATION, &x, 0, Some(50.0)),
             "seat utilisation 18% (9 of 50 seats active)"
+        );
+        x[f::USAGE_DECLINE] = 0.5;
+        assert_eq!(
+            driver_sentence(f::USAGE_DECLINE, &x, 0, None),
+            "recent usage (14-day weighted) down 39% vs its 90-day weighted level"
+        );
+        x[f::NPS_DETRACTOR_ANSWERS_365D] = 2.0;
+        assert_eq!(
+            driver_sentence(f::NPS_DETRACTOR_ANSWERS_365D, &x, 0, None),
+            "2 detractor NPS answers (0-6) in the last 365 days"
+        );
+        x[f::DAYS_TO_RENEWAL] = 12.0;
+        x[f::RENEWAL_WINDOW_DAYS] = 12.0;
+        assert_eq!(
+            driver_sentence(f::RENEWAL_WINDOW_DAYS, &x, as_of, None),
+            "in the renewal window: annual renewal in 12 days (2026-11-13)"
+        );
+        x[f::DAYS_TO_RENEWAL] = 75.0;
+        x[f::RENEWAL_WINDOW_DAYS] = 31.0;
+        assert_eq!(
+            driver_sentence(f::RENEWAL_WINDOW_DAYS_LOG, &x, as_of, None),
+            "annual renewal in 75 days (2027-01-15): its 30-day decision window opens within the forecast horizon"
         );
         x[f::CSAT_PCT_180D] = f64::NAN;
         assert_eq!(
