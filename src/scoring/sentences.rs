@@ -185,7 +185,7 @@ pub fn driver_sentence(idx: usize, x: &[f64], as_of_day: i32, seats: Option<f64>
             }
         }
         f::RENEWAL_WINDOW_DAYS | f::RENEWAL_WINDOW_DAYS_LOG => {
-            let d = x[f::DAYS_TO_RENEWAL];
+            let (v, d) = (x[f::RENEWAL_WINDOW_DAYS], x[f::DAYS_TO_RENEWAL]);
             if v.is_nan() || d.is_nan() {
                 "renewal date unknown".into()
             } else if v == 0.0 && x[f::MONTHLY_CONTRACT] == 1.0 {
