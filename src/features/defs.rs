@@ -218,7 +218,7 @@ pub const FEATURES: [FeatureDef; f::COUNT] = [
     def(
         "renewal_window_days",
         Id,
-        "days of the churn horizon inside the 30 days up to an annual renewal (0 for monthly contracts)",
+        "annual contracts: days of the churn horizon inside the renewal's decision window (the 30 days before the renewal and the renewal day); 0 for monthly contracts",
     ),
     def(
         "renewal_window_days_log",
