@@ -99,6 +99,18 @@ pub struct OutputArgs {
     /// A promoter NPS answer this recent (days) makes a low-risk account a reference.
     #[arg(long, default_value_t = 365)]
     pub promoter_days: u32,
+    /// Quality gate: refuse to publish when the out-of-time ROC AUC is below this.
+    #[arg(long, default_value_t = 0.6)]
+    pub min_auc: f64,
+    /// Quality gate: refuse when any feature's population stability index exceeds this.
+    #[arg(long, default_value_t = 1.0)]
+    pub max_psi: f64,
+    /// Quality gate: refuse when usage per account falls below this share of training's.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_usage_ratio: f64,
+    /// Publish even when the quality gate fails (its failures become warnings).
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl OutputArgs {
@@ -107,6 +119,15 @@ impl OutputArgs {
             high_lift: self.high_lift,
             medium_lift: self.medium_lift,
             max_high_share: self.max_high_share,
+        }
+    }
+
+    pub fn gate(&self) -> churn::quality::GateSettings {
+        churn::quality::GateSettings {
+            min_auc: self.min_auc,
+            max_psi: self.max_psi,
+            min_usage_ratio: self.min_usage_ratio,
+            force: self.force,
         }
     }
 

@@ -31,6 +31,8 @@ pub enum Error {
     Generate(#[from] GenerateError),
     #[error("{0}")]
     Usage(String),
+    #[error("quality gate: not publishing this run: {0} (rerun with --force to publish anyway)")]
+    QualityGate(String),
     #[error("input data is not usable: {0}")]
     Unusable(String),
     #[error("{context}: {source}")]
@@ -52,6 +54,7 @@ impl Error {
             Error::Generate(GenerateError::InvalidConfig(_)) => exit::USAGE,
             Error::Generate(_) => exit::IO,
             Error::Usage(_) => exit::USAGE,
+            Error::QualityGate(_) => exit::MODEL,
             Error::Io { .. } => exit::IO,
         }
     }

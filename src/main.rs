@@ -137,6 +137,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     .map_or(pipeline::ModelSource::Latest, pipeline::ModelSource::File),
                 tiers: a.output.tiers(),
                 playbook: a.output.playbook(),
+                gate: a.output.gate(),
             };
             report_run(&pipeline::run(&settings, &no_progress)?);
             Ok(exit::OK)
@@ -152,6 +153,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 model: pipeline::ModelSource::Train,
                 tiers: a.output.tiers(),
                 playbook: a.output.playbook(),
+                gate: a.output.gate(),
             };
             report_run(&pipeline::run(&settings, &no_progress)?);
             Ok(exit::OK)

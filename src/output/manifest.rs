@@ -58,6 +58,7 @@ pub struct Manifest {
     pub revenue_at_risk: f64,
     pub accounts_per_action: BTreeMap<&'static str, usize>,
     pub accounts_per_tier: BTreeMap<&'static str, usize>,
+    pub quality_gate: crate::quality::GateReport,
     pub timings: Vec<Timing>,
     pub warnings: Vec<String>,
     pub outputs: Vec<OutputFile>,
