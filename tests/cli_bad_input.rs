@@ -139,7 +139,7 @@ fn impossible_instants_are_set_aside() {
         &[with(
             &accounts_batch(),
             "churned_at",
-            ts(&[Some(JAN1 - 2000 * DAY), Some(JAN1 + 20 * DAY), None]),
+            ts(&[None, Some(JAN1 + 20 * DAY), Some(JAN1 - 2000 * DAY)]),
         )],
     );
     f.put(
