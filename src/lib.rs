@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod scoring;
 
 pub mod time;
