@@ -142,7 +142,7 @@ pub fn risk_distribution(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID.mix(0.6))
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .x_desc(format!(
                 "Probability of churning within {horizon_days} days"
@@ -225,7 +225,7 @@ pub fn lift(deciles: &[LiftDecile]) -> Result<String, ReportError> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID.mix(0.6))
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .x_labels(10)
             .x_desc("Risk decile (1 = the 10% the model ranks riskiest)")
@@ -284,7 +284,7 @@ pub fn calibration(bins: &[CalibrationBin]) -> Result<String, ReportError> {
             .build_cartesian_2d(0f64..m, 0f64..m)?;
         chart
             .configure_mesh()
-            .light_line_style(GRID.mix(0.6))
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .x_desc("Predicted churn probability (group average)")
             .y_desc("Share that churned")
@@ -356,7 +356,7 @@ pub fn drivers(bars: &[DriverBar]) -> Result<String, ReportError> {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(GRID.mix(0.6))
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .y_labels(n)
             .x_desc("Accounts with this among their top drivers")

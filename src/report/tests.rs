@@ -500,3 +500,24 @@ fn driver_bars_count_accounts_per_feature_and_tier() {
     );
     assert_eq!(driver_bars(&s.accounts, 1).len(), 1);
 }
+
+#[test]
+fn issues_already_shown_as_drivers_are_not_repeated() {
+    let mut s = scores();
+    s.accounts[0].top_issues.push("seat utilisation 18%".into());
+    let surveys = Surveys::default();
+    let r = view::Report::new(&ReportInput {
+        scores: &s,
+        model: model(),
+        surveys: &surveys,
+        as_of: as_of(),
+        period_days: 90,
+    });
+    let a = &r.owners[0].urgent[0];
+    assert_eq!(a.id, "A-1");
+    assert_eq!(
+        a.issues,
+        vec!["billing <b>x</b>: 2 tickets in 90 days, 1 open".to_string()]
+    );
+    assert!(a.drivers.contains(&"seat utilisation 18%".to_string()));
+}

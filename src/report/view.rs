@@ -319,7 +319,13 @@ impl AccountView {
             action: a.recommended_action.as_str(),
             action_label: action_label(a.recommended_action),
             reason: a.action_reason.clone(),
-            issues: a.top_issues.clone(),
+            // The playbook tops up the issues with driver sentences, listed beside them.
+            issues: a
+                .top_issues
+                .iter()
+                .filter(|i| !a.drivers.iter().any(|d| &d.sentence == *i))
+                .cloned()
+                .collect(),
             drivers: a.drivers.iter().map(|d| d.sentence.clone()).collect(),
             nps: a.nps_latest.map(|s| NpsAnswer {
                 score: score_text(s),
