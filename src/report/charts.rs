@@ -195,7 +195,7 @@ pub fn risk_distribution(
             };
             chart.draw_series(std::iter::once(Text::new(
                 format!(" {name} from {}", pct_axis(at)),
-                (at, (f64::from(ymax) * height) as u32),
+                (at + bins.upper * 0.006, (f64::from(ymax) * height) as u32),
                 (FONT, LABEL).into_font().color(&colour),
             )))?;
         }
