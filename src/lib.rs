@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod quality;
+pub mod report;
 pub mod scoring;
 
 pub mod time;
