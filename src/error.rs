@@ -29,6 +29,8 @@ pub enum Error {
     Output(#[from] OutputError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    #[error("cannot render the report: {0}")]
+    Report(#[from] crate::report::ReportError),
     #[error("{0}")]
     Usage(String),
     #[error("quality gate: not publishing this run: {0} (rerun with --force to publish anyway)")]
@@ -54,6 +56,7 @@ impl Error {
             Error::Generate(GenerateError::InvalidConfig(_)) => exit::USAGE,
             Error::Generate(_) => exit::IO,
             Error::Usage(_) => exit::USAGE,
+            Error::Report(_) => exit::IO,
             Error::QualityGate(_) => exit::MODEL,
             Error::Io { .. } => exit::IO,
         }

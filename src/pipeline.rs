@@ -360,6 +360,17 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
     t.time("write outputs", || -> Result<(), Error> {
         risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet"))?;
         risk_table::write_csv(&scores, &folder.path().join("account_risk.csv"))?;
+        let html = crate::report::render(&crate::report::ReportInput {
+            scores: &scores,
+            model: &model,
+            surveys: &p.data.surveys,
+            as_of: p.plan.as_of,
+            period_days: 90,
+        })?;
+        crate::output::write_bytes_atomic(
+            &folder.path().join(crate::report::FILE_NAME),
+            html.as_bytes(),
+        )?;
         Ok(())
     })?;
 
@@ -395,7 +406,11 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
     }));
     let (per_action, per_tier, expected, revenue) = manifest::headline(&scores);
     let mut outputs = Vec::new();
-    for name in ["account_risk.parquet", "account_risk.csv"] {
+    for name in [
+        "account_risk.parquet",
+        "account_risk.csv",
+        crate::report::FILE_NAME,
+    ] {
         let path = folder.path().join(name);
         let bytes = std::fs::metadata(&path)
             .map_err(|source| Error::Io {

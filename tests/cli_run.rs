@@ -68,7 +68,12 @@ fn run_writes_the_run_folder_with_the_contract_schema() {
     let (out, models) = (tmp.path().join("out"), tmp.path().join("models"));
     run(&out, &models, "2");
     let folder = out.join("run_date=2026-11-01");
-    for f in ["account_risk.parquet", "account_risk.csv", "manifest.json"] {
+    for f in [
+        "account_risk.parquet",
+        "account_risk.csv",
+        "report.html",
+        "manifest.json",
+    ] {
         assert!(folder.join(f).is_file(), "{f} missing");
     }
     assert!(models.join("latest").is_file());
