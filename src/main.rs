@@ -50,7 +50,17 @@ fn run(cli: Cli) -> Result<i32, Error> {
             .build_global()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?;
     }
-    let no_progress = |_: u64| {};
+    // A progress bar over usage rows, only when a person watches (indicatif draws
+    // nothing when stderr is not a terminal, so schedulers' logs stay clean).
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {human_pos} usage rows read ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    if cli.quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let progress = |n: u64| bar.inc(n);
     match cli.command {
         Command::Validate(args) => {
             let report = churn::validate::validate(&args.data, pipeline::not_after(args.as_of))?;
@@ -91,7 +101,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 a.data.as_of,
                 &a.plan.settings(),
                 &mut t,
-                &no_progress,
+                &progress,
             )?;
             log_set_aside(&p);
             churn::features::export::write(&p.matrix, &p.data.accounts, &a.out)?;
@@ -105,7 +115,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 a.data.as_of,
                 &a.plan.settings(),
                 &mut t,
-                &no_progress,
+                &progress,
             )?;
             log_set_aside(&p);
             let out = pipeline::train(&p, &a.model.params(), &a.model.models, &mut t)?;
@@ -139,7 +149,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 playbook: a.output.playbook(),
                 gate: a.output.gate(),
             };
-            report_run(&pipeline::run(&settings, &no_progress)?);
+            let out = pipeline::run(&settings, &progress)?;
+            bar.finish_and_clear();
+            report_run(&out);
             Ok(exit::OK)
         }
         Command::Run(a) => {
@@ -155,7 +167,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 playbook: a.output.playbook(),
                 gate: a.output.gate(),
             };
-            report_run(&pipeline::run(&settings, &no_progress)?);
+            let out = pipeline::run(&settings, &progress)?;
+            bar.finish_and_clear();
+            report_run(&out);
             Ok(exit::OK)
         }
     }
