@@ -281,20 +281,17 @@ def usage_ratios(x, seats_of_row):
         x[:, COL["seat_utilisation"]] = np.where(ok, u / np.where(ok, seats_of_row, 1.0), np.nan)
 
 
-def fit_and_score(x, rows_j, labels, n_dates, alpha=10.0):
-    """The same preprocessing and model as churn, one alpha; returns P(churn) of the
-    as-of rows and the design matrix width."""
-    from sklearn.linear_model import LogisticRegression
-
-    train = rows_j < n_dates - 1
-    score = ~train
+def design(x, fit_rows, apply_rows):
+    """Churn's preprocessing learned on `fit_rows`: log1p, a missing indicator and the
+    training median for features with missing values, standardisation with the mean
+    and population sd (sd 1 for a constant column). Returns both design matrices."""
     logf = np.array([f for _, f in FEATURES])
     xt = x.copy()
     xt[:, logf] = np.log1p(np.maximum(xt[:, logf], 0.0))  # NaN stays NaN
-    cols_train, cols_score = [], []
+    cols_fit, cols_apply = [], []
     for k in range(xt.shape[1]):
         v = xt[:, k]
-        tr = v[train]
+        tr = v[fit_rows]
         miss = np.isnan(tr)
         med = np.median(tr[~miss]) if (~miss).any() else 0.0
         filled = np.where(np.isnan(v), med, v)
@@ -302,18 +299,47 @@ def fit_and_score(x, rows_j, labels, n_dates, alpha=10.0):
         if miss.any():
             cols.append(np.isnan(v).astype(np.float64))
         for c in cols:
-            ct = c[train]
+            ct = c[fit_rows]
             lo, hi = ct.min(), ct.max()
             mean, sd = (lo, 1.0) if lo == hi else (ct.mean(), ct.std())
-            z = (c - mean) / sd
-            cols_train.append(z[train])
-            cols_score.append(z[score])
-    xtr = np.column_stack(cols_train)
-    xsc = np.column_stack(cols_score)
+            cols_fit.append((ct - mean) / sd)
+            cols_apply.append((c[apply_rows] - mean) / sd)
+    return np.column_stack(cols_fit), np.column_stack(cols_apply)
+
+
+GRID = [0.1, 1.0, 10.0, 100.0, 1000.0]  # churn's default --alphas
+
+
+def fit_and_score(x, rows_j, labels, n_dates, alpha=10.0, grid=False):
+    """The same preprocessing and model as churn. By default one fit at `alpha`; with
+    `grid`, churn's model selection too: every alpha of churn's grid fitted on the
+    training dates but the latest and scored on the latest by log loss (two fits at a
+    time), the best refitted on all training dates. Returns P(churn) of the as-of rows,
+    the design width, L-BFGS iterations and the alpha used."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+
+    train = rows_j < n_dates - 1
+    score = ~train
     y = labels[train]
+    if grid:
+        from joblib import Parallel, delayed
+
+        inner, valid = rows_j < n_dates - 2, rows_j == n_dates - 2
+        xi, xv = design(x, inner, valid)
+        yi, yv = labels[inner], labels[valid]
+
+        def one(a):
+            m = LogisticRegression(C=1.0 / a, solver="lbfgs", max_iter=500, tol=1e-4).fit(xi, yi)
+            return log_loss(yv, m.predict_proba(xv)[:, 1], labels=[0, 1])
+
+        losses = Parallel(n_jobs=2, prefer="threads")(delayed(one)(a) for a in GRID)
+        best = min(losses)
+        alpha = max(a for a, l in zip(GRID, losses) if l == best)  # a tie goes to the larger alpha
+    xtr, xsc = design(x, train, score)
     model = LogisticRegression(C=1.0 / alpha, solver="lbfgs", max_iter=500, tol=1e-4)
     model.fit(xtr, y)
-    return model.predict_proba(xsc)[:, 1], xtr.shape[1], int(model.n_iter_[0])
+    return model.predict_proba(xsc)[:, 1], xtr.shape[1], int(model.n_iter_[0]), alpha
 
 
 def write_matrix(path, acc_ids, rows_a, rows_j, labels, days, x):

@@ -180,9 +180,12 @@ def main():
     ap.add_argument("--as-of")
     ap.add_argument("--features-out")
     ap.add_argument("--alpha", type=float, default=10.0)
+    ap.add_argument("--grid", action="store_true", help="select alpha over churn's grid out of time, as churn run does")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     T = C.Timer()
+    with T("import scikit-learn"):
+        import sklearn.linear_model  # noqa: F401  (seconds on a busy machine: shown apart)
 
     with T("read accounts, tickets, surveys"):
         acc = C.read_accounts(a.data)
@@ -222,10 +225,10 @@ def main():
         with T("write features"):
             C.write_matrix(a.features_out, ids, rows_a, rows_j, labels, days, x)
     with T("fit and score"):
-        p, width, iters = C.fit_and_score(x, rows_j, labels, len(days), a.alpha)
+        p, width, iters, alpha = C.fit_and_score(x, rows_j, labels, len(days), a.alpha, a.grid)
     with T("write scores"):
         C.write_scores(os.path.join(a.out, "scores.parquet"), ids, rows_a[rows_j == len(days) - 1], p)
-    T.report("pandas+sklearn", {"rows": int(len(rows_a)), "design_columns": width, "lbfgs_iterations": iters, "as_of": str(as_of)})
+    T.report("pandas+sklearn", {"rows": int(len(rows_a)), "design_columns": width, "lbfgs_iterations": iters, "alpha": alpha, "as_of": str(as_of)})
 
 
 if __name__ == "__main__":
