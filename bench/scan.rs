@@ -131,6 +131,23 @@ fn scan(o: &Opened, rg: usize) -> (u64, u64) {
     (rows, sum)
 }
 
+/// Scans every usage row group of `dir` on the current rayon pool: (rows, row groups,
+/// files, checksum). Also used in-process by the criterion benchmark.
+pub fn scan_dir(dir: &Path) -> (u64, usize, usize, u64) {
+    let opened: Vec<Opened> = files(dir).into_iter().map(open).collect();
+    let tasks: Vec<(usize, usize)> = opened
+        .iter()
+        .enumerate()
+        .flat_map(|(i, o)| (0..o.meta.metadata().num_row_groups()).map(move |rg| (i, rg)))
+        .collect();
+    let (rows, sum) = tasks
+        .par_iter()
+        .map(|&(i, rg)| scan(&opened[i], rg))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.wrapping_add(b.1)));
+    (rows, tasks.len(), opened.len(), sum)
+}
+
+#[allow(dead_code)] // unused where this file is included as a module
 fn main() {
     let mut dir = None;
     let mut threads = 0usize;
@@ -148,21 +165,10 @@ fn main() {
         .build_global()
         .unwrap();
     let start = Instant::now();
-    let opened: Vec<Opened> = files(&dir).into_iter().map(open).collect();
-    let tasks: Vec<(usize, usize)> = opened
-        .iter()
-        .enumerate()
-        .flat_map(|(i, o)| (0..o.meta.metadata().num_row_groups()).map(move |rg| (i, rg)))
-        .collect();
-    let (rows, sum) = tasks
-        .par_iter()
-        .map(|&(i, rg)| scan(&opened[i], rg))
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.wrapping_add(b.1)));
+    let (rows, row_groups, files, sum) = scan_dir(&dir);
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "{{\"rows\": {rows}, \"row_groups\": {}, \"files\": {}, \"threads\": {}, \"seconds\": {secs:.3}, \"checksum\": {sum}}}",
-        tasks.len(),
-        opened.len(),
+        "{{\"rows\": {rows}, \"row_groups\": {row_groups}, \"files\": {files}, \"threads\": {}, \"seconds\": {secs:.3}, \"checksum\": {sum}}}",
         rayon::current_num_threads()
     );
 }

@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the hot stages, on data built once per run:
 //!
+//! - `bare_scan`: the floor, bench/scan.rs in-process (decode the needed columns only);
 //! - `usage_scan_only`: one pass over the usage table through `Usage::fold` with a fold
 //!   that only counts rows (Parquet decode + normalisation: the ingest share);
 //! - `features_build`: the whole feature stage (`features::build`) for the default
@@ -24,6 +25,10 @@ use churn::features::{self, Plan, PlanSettings};
 use churn::generate::{generate, GenerateConfig};
 use churn::ingest;
 
+/// The bare scan of bench/scan.rs, run in-process for same-run ratios.
+#[path = "../bench/scan.rs"]
+mod bare;
+
 const ACCOUNTS: usize = 2_000;
 
 fn data_benches(c: &mut Criterion) {
@@ -42,6 +47,7 @@ fn data_benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("features_2000_accounts");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.bench_function("bare_scan", |b| b.iter(|| black_box(bare::scan_dir(dir.path()).0)));
     g.bench_function("usage_scan_only", |b| {
         b.iter(|| {
             let (parts, _) = data

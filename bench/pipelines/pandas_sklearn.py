@@ -1,9 +1,11 @@
 """The churn job written the usual data-science way: pandas + scikit-learn.
 
 Reasonably optimised, as a careful analyst would write it: only the needed columns are
-read (pyarrow, multi-threaded), strings arrive as categoricals (no Python string
-objects), instants become integer days, usage is aggregated to (account, day) once
-before the per-date windows, and every per-date step is a vectorised filter + groupby.
+read (pyarrow), one row group at a time, strings arrive as categoricals, instants
+become integer days, and each chunk is reduced at once to daily totals per (account,
+day) and distinct (account, user/feature) pairs per 30-day window, so memory follows
+the aggregates rather than the rows; every per-date step is a vectorised filter +
+groupby.
 
 Computes every feature of docs/features.md at churn's observation dates (see
 common.py), fits LogisticRegression(lbfgs, C = 1/alpha) with churn's preprocessing and
@@ -25,36 +27,61 @@ import common as C
 from common import COL, US_PER_DAY, US_PER_HOUR
 
 
-def read_usage(data_dir, acc_ids, origin, end):
-    t = pq.read_table(
-        C.table_path(data_dir, "usage"),
-        columns=["account_id", "ts", "user_id", "feature", "quantity"],
-        read_dictionary=["account_id", "user_id", "feature"],
-    )
-    df = t.to_pandas()
-    del t
-    # Account ids to dense indices (unknown ids -> -1, dropped).
-    cats = df["account_id"].cat.categories
-    lookup = pd.Index(acc_ids).get_indexer(cats)
-    acc = lookup[df["account_id"].cat.codes.to_numpy()]
-    day = (df["ts"].dt.as_unit("us").astype("int64").to_numpy() // US_PER_DAY).astype(np.int32)
-    out = pd.DataFrame(
-        {
-            "acc": acc.astype(np.int32),
-            "day": day,
-            "user": df["user_id"].cat.codes.to_numpy(),
-            "feat": df["feature"].cat.codes.to_numpy(),
-            "qty": df["quantity"].fillna(1).to_numpy(dtype=np.float64),
-        }
-    )
-    del df
-    keep = (out["acc"].to_numpy() >= 0) & (out["day"].to_numpy() >= origin) & (out["day"].to_numpy() < end)
-    return out[keep]
+def usage_parts(data_dir, acc_ids, days):
+    """Reads usage one row group at a time (so memory follows the aggregates, not the
+    rows: the whole table as categoricals needed about 4 GB at 20k accounts and would
+    need about 20 GB at 100k) and reduces each chunk at once to
+    - daily totals per (account, day): events and quantity;
+    - distinct (account, user) and (account, feature) pairs per 30-day window.
+    Chunks are combined at the end (an account may span chunks)."""
+    origin, end = int(days.min()) - 180, int(days.max())
+    index = pd.Index(acc_ids)
+    daily, users, feats = [], [], []
+    gid = {"user_id": {}, "feature": {}}  # string -> global code, across chunks
+
+    def codes(col, name):
+        g = gid[name]
+        glob = np.array([g.setdefault(v, len(g)) for v in col.cat.categories], dtype=np.int32)
+        cc = col.cat.codes.to_numpy()
+        return np.where(cc >= 0, glob[cc] if len(glob) else -1, -1)
+
+    for path in C.parquet_files(C.table_path(data_dir, "usage")):
+        f = pq.ParquetFile(path, read_dictionary=["account_id", "user_id", "feature"])
+        for rg in range(f.num_row_groups):
+            t = f.read_row_group(rg, columns=["account_id", "ts", "user_id", "feature", "quantity"])
+            df = t.to_pandas()
+            del t
+            acc = index.get_indexer(df["account_id"].cat.categories)[df["account_id"].cat.codes.to_numpy()]
+            day = df["ts"].dt.as_unit("us").astype("int64").to_numpy() // US_PER_DAY
+            # Each chunk has its own dictionary: codes are translated to global ones
+            # (a dictionary lookup per distinct value, not per row).
+            c = pd.DataFrame(
+                {
+                    "acc": acc.astype(np.int32),
+                    "day": day.astype(np.int32),
+                    "user": codes(df["user_id"], "user_id"),
+                    "feat": codes(df["feature"], "feature"),
+                    "qty": df["quantity"].fillna(1).astype(np.float64),
+                }
+            )
+            del df
+            c = c[(c["acc"] >= 0) & (c["day"] >= origin) & (c["day"] < end)]
+            daily.append(c.groupby(["acc", "day"], sort=False, observed=True).agg(n=("qty", "size"), q=("qty", "sum")).reset_index())
+            for j, t in enumerate(days):
+                w = c[(c["day"] >= t - 30) & (c["day"] < t)]
+                if len(w):
+                    u = w.loc[w["user"] >= 0, ["acc", "user"]].drop_duplicates()
+                    f_ = w.loc[w["feat"] >= 0, ["acc", "feat"]].drop_duplicates()
+                    users.append(u.assign(j=np.int16(j)))
+                    feats.append(f_.assign(j=np.int16(j)))
+    daily = pd.concat(daily).groupby(["acc", "day"], sort=False).agg(n=("n", "sum"), q=("q", "sum")).reset_index()
+    return daily, pd.concat(users), pd.concat(feats)
 
 
-def usage_features(u, n_acc, days, key, x):
+def usage_features(daily, users, feats, days, key, x):
     """Window counts, active days, last use, distinct users and features per row."""
-    daily = u.groupby(["acc", "day"], sort=False).agg(n=("qty", "size"), q=("qty", "sum")).reset_index()
+    n_users = users.drop_duplicates().groupby(["j", "acc"]).size()
+    n_feats = feats.drop_duplicates().groupby(["j", "acc"]).size()
     for j, t in enumerate(days):
         t = int(t)
         d = daily[(daily["day"] >= t - 180) & (daily["day"] < t)]
@@ -77,9 +104,6 @@ def usage_features(u, n_acc, days, key, x):
             e7=("e7", "sum"), e30=("e30", "sum"), ep=("ep", "sum"), e90=("e90", "sum"),
             q30=("q30", "sum"), qp=("qp", "sum"), a30=("a30", "sum"), ap=("ap", "sum"), last=("last", "max"),
         )
-        r = u[(u["day"] >= t - 30) & (u["day"] < t)]
-        users = r[["acc", "user"]].drop_duplicates().groupby("acc").size()
-        feats = r[["acc", "feat"]].drop_duplicates().groupby("acc").size()
         rows = key[j]  # account index -> row of the matrix (or -1)
         put = lambda series, name: _put(x, rows, series, COL[name])
         for col, name in [
@@ -89,8 +113,10 @@ def usage_features(u, n_acc, days, key, x):
         ]:
             put(g[col], name)
         put(np.minimum(t - g["last"], 180), "days_since_last_use")
-        put(users, "users_30d")
-        put(feats, "features_30d")
+        if j in n_users.index.get_level_values(0):
+            put(n_users.loc[j], "users_30d")
+        if j in n_feats.index.get_level_values(0):
+            put(n_feats.loc[j], "features_30d")
 
 
 def _put(x, rows, series, k):
@@ -211,11 +237,11 @@ def main():
         x[:, [COL["median_first_response_hours_90d"], COL["median_resolution_hours_90d"]]] = np.nan
         for n in ("nps_latest", "days_since_nps", "csat_pct_180d"):
             x[:, COL[n]] = np.nan
-    with T("read usage"):
-        u = read_usage(a.data, ids, int(days.min()) - 180, int(days.max()))
+    with T("read usage, daily totals, distinct pairs per window"):
+        daily, users, feats = usage_parts(a.data, ids, days)
     with T("usage features"):
-        usage_features(u, n_acc, days, key, x)
-        del u
+        usage_features(daily, users, feats, days, key, x)
+        del daily, users, feats
     with T("ticket, survey, account features"):
         ticket_features(tk, days, key, x)
         survey_features(sv, days, key, x)
