@@ -16,7 +16,8 @@
 # that both give byte-identical account_risk.parquet and .csv.
 #
 # Environment: CARGO_TARGET_DIR (where churn and scan are built; default ./target),
-# CHURN and SCAN (binaries, to skip the build), WORK (scratch folder), PYTHON.
+# CHURN and SCAN (binaries, to skip the build), WORK (scratch folder), PYTHON,
+# PIPELINE_ARGS (extra arguments for both Python pipelines, e.g. --grid).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -89,6 +90,19 @@ print(f"read_features={read:.3f} features={t.get('features', 0):.3f} ingest={t.g
 EOF
 }
 
+# pipeline_stages OUT: "prep=S fit=S" from a pipeline's JSON report: prep is reading
+# and features (everything but importing scikit-learn, the fit and writing scores).
+pipeline_stages() {
+  "$PYTHON" - "$1" <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+st = r["stages"]
+fit = st.get("fit and score", 0)
+prep = r["total_seconds"] - fit - st.get("import scikit-learn", 0) - st.get("write scores", 0)
+print(f"prep={prep:.3f} fit={fit:.3f}")
+EOF
+}
+
 run_churn() { # NAME REP [extra args]
   local name=$1 rep=$2; shift 2
   local d="$WORK/$name.$rep"
@@ -109,12 +123,11 @@ for rep in $(seq 1 "$REPS"); do
   run_churn churn "$rep"
   EXTRA="" measure scan "$rep" "$SCAN" "$DATA"
   sed -i '$ s/ $/ '"$(tr -d '{}" ' < "$WORK/out.scan.$rep" | tr ',' ' ' | tr ':' '=')"'/' "$LOG"
-  if ! skipped duckdb; then
-    EXTRA="" measure duckdb "$rep" "$PYTHON" bench/pipelines/duckdb_sklearn.py "$DATA" "$WORK/duckdb.$rep"
-  fi
-  if ! skipped pandas; then
-    EXTRA="" measure pandas "$rep" "$PYTHON" bench/pipelines/pandas_sklearn.py "$DATA" "$WORK/pandas.$rep"
-  fi
+  for tool in duckdb pandas; do
+    skipped $tool && continue
+    measure $tool "$rep" "$PYTHON" bench/pipelines/${tool}_sklearn.py "$DATA" "$WORK/$tool.$rep" ${PIPELINE_ARGS:-}
+    sed -i '$ s/ $/ '"$(pipeline_stages "$WORK/out.$tool.$rep")"'/' "$LOG"
+  done
 done
 
 if [ "$THREADS_CHECK" = 1 ]; then
@@ -172,6 +185,12 @@ for a in ("pandas", "duckdb"):
     if v:
         c = per_rep(a, "churn", cpu, cpu)
         print(f"{a} / churn, end to end: wall {med(v):.2f}x (per rep {fmt(v)}); CPU time {med(c):.2f}x")
+for a in ("pandas", "duckdb"):
+    v = per_rep(a, "churn", lambda r: float(r[2]["prep"]), lambda r: float(r[2]["read_features"]))
+    if v:
+        m = per_rep(a, "churn", lambda r: float(r[2]["fit"]), lambda r: float(r[2]["train"]))
+        print(f"   {a} reading + features / churn ingest + as-of + features stages: {med(v):.2f}x (per rep {fmt(v)}); "
+              f"{a} model fit / churn train stage: {med(m):.2f}x")
 v = per_rep("churn", "scan", lambda r: float(r[2]["read_features"]), lambda r: float(r[2]["seconds"]))
 if v:
     fs = [float(r[2]["read_features"]) for r in runs["churn"].values()]
