@@ -94,8 +94,12 @@ fn below_usual(sentence: String, idx: usize, low: bool) -> String {
     }
     match sentence.strip_prefix("0 ") {
         Some(rest) => format!("no {rest}"),
-        None if sentence.starts_with("active on 0 ") => sentence.replacen("active on 0 ", "active on none ", 1),
-        None if sentence.starts_with("active on ") => sentence.replacen("active on ", "active on only ", 1),
+        None if sentence.starts_with("active on 0 ") => {
+            sentence.replacen("active on 0 ", "active on none ", 1)
+        }
+        None if sentence.starts_with("active on ") => {
+            sentence.replacen("active on ", "active on only ", 1)
+        }
         None => format!("only {sentence}"),
     }
 }
@@ -146,7 +150,10 @@ pub fn score(
                         sentence: below_usual(
                             driver_sentence(idx, &feats, as_of_day, a.seats[i]),
                             idx,
-                            means.as_ref().and_then(|m| m.get(idx)).is_some_and(|&m| feats[idx] < m),
+                            means
+                                .as_ref()
+                                .and_then(|m| m.get(idx))
+                                .is_some_and(|&m| feats[idx] < m),
                         ),
                     }
                 })
@@ -211,10 +218,33 @@ mod tests {
 
     #[test]
     fn low_amounts_read_as_low() {
-        assert_eq!(below_usual("3 product features used".into(), f::FEATURES_30D, true), "only 3 product features used");
-        assert_eq!(below_usual("0 usage events in the last 7 days".into(), f::EVENTS_7D, true), "no usage events in the last 7 days");
-        assert_eq!(below_usual("active on 4 of the last 30 days".into(), f::ACTIVE_DAYS_30D, true), "active on only 4 of the last 30 days");
-        assert_eq!(below_usual("3 product features used".into(), f::FEATURES_30D, false), "3 product features used");
-        assert_eq!(below_usual("2 tickets open".into(), f::OPEN_TICKETS, true), "2 tickets open");
+        assert_eq!(
+            below_usual("3 product features used".into(), f::FEATURES_30D, true),
+            "only 3 product features used"
+        );
+        assert_eq!(
+            below_usual(
+                "0 usage events in the last 7 days".into(),
+                f::EVENTS_7D,
+                true
+            ),
+            "no usage events in the last 7 days"
+        );
+        assert_eq!(
+            below_usual(
+                "active on 4 of the last 30 days".into(),
+                f::ACTIVE_DAYS_30D,
+                true
+            ),
+            "active on only 4 of the last 30 days"
+        );
+        assert_eq!(
+            below_usual("3 product features used".into(), f::FEATURES_30D, false),
+            "3 product features used"
+        );
+        assert_eq!(
+            below_usual("2 tickets open".into(), f::OPEN_TICKETS, true),
+            "2 tickets open"
+        );
     }
 }
