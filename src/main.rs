@@ -14,6 +14,15 @@ use churn::pipeline::{self, Timings};
 use cli::{Cli, Command, LogFormat};
 
 fn main() -> ExitCode {
+    // A panic inside the Parquet decoder on a corrupt file is turned into a data
+    // error by the library; keep its text off the terminal. Any other panic is a bug
+    // and is reported as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !churn::ingest::guard::in_decoder() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     init_logging(&cli);
     match run(cli) {

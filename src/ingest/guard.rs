@@ -37,13 +37,27 @@ pub(crate) const CORRUPT: &str = "the file is corrupt (the Parquet decoder faile
 pub(crate) fn decoding<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     // AssertUnwindSafe: nothing that `f` borrows is used after a panic; the caller
     // returns the error and drops the reader.
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+    let was = IN_DECODER.with(|d| d.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    IN_DECODER.with(|d| d.set(was));
+    result.map_err(|payload| {
         tracing::debug!(
             panic = %panic_text(payload.as_ref()),
             "the Parquet decoder panicked on a corrupt file"
         );
         CORRUPT.to_string()
     })
+}
+
+thread_local! {
+    static IN_DECODER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while this thread runs a guarded decoder call. The binary's panic hook uses it
+/// to keep a dependency's panic text off the terminal: that panic becomes a clean data
+/// error naming the file, and the text is logged at debug level.
+pub fn in_decoder() -> bool {
+    IN_DECODER.with(|d| d.get())
 }
 
 /// The message of a panic payload (`panic!` with a literal or a format string).

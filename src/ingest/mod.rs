@@ -7,7 +7,7 @@
 pub mod accounts;
 pub mod columns;
 mod error;
-mod guard;
+pub mod guard;
 mod parts;
 pub mod set_aside;
 pub mod source;
