@@ -44,9 +44,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Export the point-in-time training matrix (features and labels) as Parquet.
     Features(FeaturesArgs),
-    /// Train the churn model on past observation dates and save it under --models.
+    /// Train the churn model on past observation dates (or on your own feature table, --features) and save it under --models.
     Train(TrainArgs),
-    /// Score every active account with a saved model and write the run folder.
+    /// Score every active account (or every row of a feature table, --features) with a saved model and write the run folder.
     Score(ScoreArgs),
     /// The nightly job: train on history, score every active account, write the run folder.
     Run(RunArgs),
