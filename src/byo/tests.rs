@@ -348,3 +348,36 @@ fn skewness_matches_the_population_formula() {
     assert!((s - 1.362_792_753_035_554_4).abs() < 1e-12, "{s}");
     assert_eq!(encode::skewness(&[2.0, 2.0]), None);
 }
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Table::read(&write(dir.path(), "b.csv", b"\xef\xbb\xbfid,l\n1,0\n")).unwrap();
+    assert_eq!(t.names, ["id", "l"]);
+    let latin1 = write(dir.path(), "l.csv", b"id,plan\n1,Caf\xe9\n");
+    assert!(matches!(
+        Table::read(&latin1).err().unwrap(),
+        ByoError::Unreadable { .. }
+    ));
+}
+
+#[test]
+fn exit_codes_separate_data_model_and_machine_problems() {
+    use crate::error::{exit, Error};
+    let path = PathBuf::from("t.csv");
+    let data = ByoError::LabelEmpty {
+        path: path.clone(),
+        column: "l".into(),
+    };
+    assert_eq!(Error::from(data).exit_code(), exit::DATA);
+    let model = ByoError::NotAFeatureTableModel {
+        path: path.clone(),
+        key: SPEC_KEY,
+    };
+    assert_eq!(Error::from(model).exit_code(), exit::MODEL);
+    let io = ByoError::Io {
+        path,
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    };
+    assert_eq!(Error::from(io).exit_code(), exit::IO);
+}
