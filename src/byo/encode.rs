@@ -486,7 +486,7 @@ pub fn days(table: &Table, column: &str, rows: &[usize]) -> Result<Vec<i32>, Byo
         Cells::Text(t) => rows
             .iter()
             .map(|&r| {
-                let s = t.is_valid(r).then(|| t.value(r)).unwrap_or_default();
+                let s = if t.is_valid(r) { t.value(r) } else { "" };
                 if s.trim().is_empty() {
                     return Err(bad(r, s.to_string(), "no date"));
                 }
