@@ -84,6 +84,7 @@ impl ScoreArgs {
             nps: self.byo.nps.clone(),
             tiers: self.output.tiers(),
             playbook: self.output.playbook(),
+            gate: self.output.gate(),
         })
     }
 }

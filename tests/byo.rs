@@ -97,6 +97,11 @@ fn telco_kaggle_cross_validated_auc_is_in_the_published_band() {
         man["accounts_per_action"]["reference"], 0,
         "no NPS, no reference"
     );
+    assert!(man["quality_gate"]["failures"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(out.join("run_date=2026-06-01/report.html").is_file());
     let risk = std::fs::read_to_string(out.join("run_date=2026-06-01/account_risk.csv")).unwrap();
     assert_eq!(risk.lines().count(), 7044);
     assert!(risk.contains("Contract: Month-to-month"));
@@ -359,4 +364,63 @@ fn scoring_a_table_without_the_model_columns_names_them() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("has no feature column `snapshot`"));
+}
+
+#[test]
+fn a_table_unlike_the_training_rows_is_not_published_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = tmp.path().join("train.csv");
+    std::fs::write(&train, customers(300, 9, &["2026-01-01"])).unwrap();
+    let models = tmp.path().join("models");
+    churn()
+        .args(["train", "--features"])
+        .arg(&train)
+        .args([
+            "--label",
+            "churned",
+            "--id",
+            "customer",
+            "--exclude",
+            "snapshot",
+            "--models",
+        ])
+        .arg(&models)
+        .assert()
+        .success();
+    // Seat counts a hundred times larger: a broken export, not a changed customer base.
+    let shifted: String = customers(300, 10, &["2026-02-01"])
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+            if i > 0 && !cells[2].is_empty() {
+                cells[2] = format!("{}00", cells[2]);
+            }
+            cells.join(",") + "\n"
+        })
+        .collect();
+    let score = tmp.path().join("score.csv");
+    std::fs::write(&score, shifted).unwrap();
+    let out = tmp.path().join("out");
+    let run = |force: bool| {
+        let mut c = churn();
+        c.args(["score", "--features"])
+            .arg(&score)
+            .args(["--as-of", "2026-02-01", "--models"])
+            .arg(&models)
+            .arg("--out")
+            .arg(&out);
+        if force {
+            c.arg("--force");
+        }
+        c.assert()
+    };
+    run(false).code(4).stderr(predicate::str::contains(
+        "feature seats shifted from training",
+    ));
+    assert!(!out.join("run_date=2026-02-01").exists());
+    run(true).success();
+    assert!(out
+        .join("run_date=2026-02-01/account_risk.parquet")
+        .is_file());
 }

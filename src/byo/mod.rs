@@ -210,6 +210,14 @@ pub fn train(s: &TrainSettings) -> Result<TrainOutcome, Error> {
     }
 
     let mut extra = BTreeMap::new();
+    // The training distribution, for the quality gate's drift check at scoring.
+    let names: Vec<String> = set.specs.iter().map(|f| f.name.clone()).collect();
+    extra.insert(
+        crate::quality::REFERENCE_KEY.to_string(),
+        serde_json::to_string(&crate::quality::Reference::of(set.x.view(), &names)).map_err(
+            |e| Error::Unusable(format!("cannot record the training distribution: {e}")),
+        )?,
+    );
     extra.insert(
         SPEC_KEY.to_string(),
         serde_json::to_string(&spec).map_err(|e| Error::Unusable(e.to_string()))?,

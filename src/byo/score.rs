@@ -5,7 +5,9 @@
 //! alone (high: call_immediately, medium: fix_issues naming the top drivers, low:
 //! monitor) unless `--nps COLUMN` names a 0-10 NPS column: then the answer counts as
 //! given on the as-of date, and detractors are called, passives get fix_issues and
-//! low-risk promoters become reference requests, as in the nightly job.
+//! low-risk promoters become reference requests, as in the nightly job. The quality
+//! gate (validation AUC floor, drift against the training rows) and the HTML report
+//! are the nightly job's too.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -40,6 +42,8 @@ pub struct ScoreSettings {
     pub nps: Option<String>,
     pub tiers: TierSettings,
     pub playbook: PlaybookSettings,
+    /// Validation AUC floor and drift against the training rows (`--force` to publish anyway).
+    pub gate: crate::quality::GateSettings,
 }
 
 /// What the manifest says about the table scored, beside the job's usual fields.
@@ -280,14 +284,49 @@ pub fn score(s: &ScoreSettings) -> Result<RunOutcome, Error> {
         scores
     });
 
+    // As in the nightly job, the gate runs before anything is written: a refused run
+    // leaves the previous outputs as they were.
+    let gate = t.time("quality gate", || {
+        let reference = model
+            .metadata
+            .get(crate::quality::REFERENCE_KEY)
+            .and_then(|j| serde_json::from_str::<crate::quality::Reference>(j).ok());
+        crate::quality::check(
+            &s.gate,
+            model.validation_metrics.roc_auc,
+            reference.as_ref(),
+            enc.x.view(),
+        )
+    });
+    if !gate.passed() {
+        return Err(Error::QualityGate(gate.failures.join("; ")));
+    }
+    warnings.extend(gate.warnings.iter().cloned());
+
     let folder = RunFolder::create(&s.out_dir, as_of)?;
     t.time("write outputs", || -> Result<(), Error> {
         risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet"))?;
         risk_table::write_csv(&scores, &folder.path().join("account_risk.csv"))?;
+        let surveys = nps_answers(&nps, as_of);
+        let html = crate::report::render(&crate::report::ReportInput {
+            scores: &scores,
+            model: &model,
+            surveys: &surveys,
+            as_of,
+            period_days: 90,
+        })?;
+        crate::output::write_bytes_atomic(
+            &folder.path().join(crate::report::FILE_NAME),
+            html.as_bytes(),
+        )?;
         Ok(())
     })?;
     let mut outputs = Vec::new();
-    for name in ["account_risk.parquet", "account_risk.csv"] {
+    for name in [
+        "account_risk.parquet",
+        "account_risk.csv",
+        crate::report::FILE_NAME,
+    ] {
         let path = folder.path().join(name);
         let bytes = std::fs::metadata(&path)
             .map_err(|source| Error::Io {
@@ -327,6 +366,7 @@ pub fn score(s: &ScoreSettings) -> Result<RunOutcome, Error> {
         revenue_at_risk: revenue,
         accounts_per_action: per_action,
         accounts_per_tier: per_tier,
+        quality_gate: gate,
         timings: t.0.clone(),
         warnings,
         outputs,
@@ -356,6 +396,24 @@ pub fn score(s: &ScoreSettings) -> Result<RunOutcome, Error> {
         manifest: m,
         trained: None,
     })
+}
+
+/// The NPS column as survey answers for the report: each answered on the as-of date
+/// (its last instant, so the report's window ending at the as-of date holds it).
+fn nps_answers(nps: &[Option<f64>], as_of: NaiveDate) -> crate::ingest::Surveys {
+    let at = crate::time::date_to_micros(as_of) - 1;
+    let mut s = crate::ingest::Surveys::default();
+    for (k, score) in nps.iter().enumerate() {
+        if let Some(v) = score {
+            s.account.push(k as u32);
+            s.responded_at.push(at);
+            s.kind.push(crate::ingest::SurveyKind::Nps);
+            s.score.push(*v);
+            s.scale_max.push(10.0);
+            s.comment.push(None);
+        }
+    }
+    s
 }
 
 /// One risk row per scored table row, ranked (ties by id), before the playbook.
