@@ -121,6 +121,15 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Train(a) => {
+            if let Some(s) = a.byo_settings() {
+                let out = churn::byo::train(&s)?;
+                for w in &out.warnings {
+                    warn!("{w}");
+                }
+                print!("{}", churn::byo::describe(&out));
+                info!(model = %out.model.model_version, "saved {}", out.path.display());
+                return Ok(exit::OK);
+            }
             let mut t = Timings::default();
             let p = pipeline::prepare(
                 &a.data.data,
@@ -147,6 +156,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Score(a) => {
+            if let Some(s) = a.byo_settings() {
+                let out = churn::byo::score(&s)?;
+                for w in &out.manifest.warnings {
+                    warn!("{w}");
+                }
+                report_run(&out);
+                return Ok(exit::OK);
+            }
             let settings = pipeline::RunSettings {
                 data_dir: a.data.data,
                 out_dir: a.output.out.clone(),
