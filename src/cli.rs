@@ -300,7 +300,12 @@ impl TrainArgs {
             label: b.label.clone()?,
             id: b.id.clone(),
             date: b.date.clone(),
-            exclude: b.exclude.iter().filter(|c| !c.is_empty()).cloned().collect(),
+            exclude: b
+                .exclude
+                .iter()
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .collect(),
             folds: b.folds,
             max_categories: b.max_categories,
             as_of: self.data.as_of,
