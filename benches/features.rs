@@ -47,7 +47,9 @@ fn data_benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("features_2000_accounts");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    g.bench_function("bare_scan", |b| b.iter(|| black_box(bare::scan_dir(dir.path()).0)));
+    g.bench_function("bare_scan", |b| {
+        b.iter(|| black_box(bare::scan_dir(dir.path()).0))
+    });
     g.bench_function("usage_scan_only", |b| {
         b.iter(|| {
             let (parts, _) = data
@@ -63,7 +65,13 @@ fn data_benches(c: &mut Criterion) {
         })
     });
     g.bench_function("features_build", |b| {
-        b.iter(|| black_box(features::build(&data, &plan, &|_| {}).expect("build").rows()))
+        b.iter(|| {
+            black_box(
+                features::build(&data, &plan, &|_| {})
+                    .expect("build")
+                    .rows(),
+            )
+        })
     });
     g.finish();
 }
@@ -101,7 +109,13 @@ fn model_benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("model");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     g.bench_function("fit_alpha10_50000x35", |b| {
-        b.iter(|| black_box(churn::model::fit_design(x.view(), &y, &cfg).expect("fit").intercept))
+        b.iter(|| {
+            black_box(
+                churn::model::fit_design(x.view(), &y, &cfg)
+                    .expect("fit")
+                    .intercept,
+            )
+        })
     });
     g.finish();
 }

@@ -44,11 +44,11 @@ visible_complete() {
 before_commit=0; after_commit=0
 for i in $(seq 1 "$kills"); do
   rm -rf "$out/run_date=2026-11-01"    # so a kill before the rename shows as "no folder yet"
-  delay_ms=$(( RANDOM % (span_ms + 50) ))
+  delay_ms=$(( RANDOM % (span_ms * 3 / 2 + 1) ))
   # The binary itself in the background (not a subshell), so kill -9 hits it.
   "$bin" --quiet run --data "$data" --out "$out" --models "$models" >/dev/null 2>&1 &
   pid=$!
-  sleep "$(printf '0.%03d' "$delay_ms")" 2>/dev/null || sleep 0
+  sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   visible_complete

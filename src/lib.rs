@@ -6,6 +6,7 @@
 //! -> scoring -> actions -> [`output`]. [`generate`] simulates realistic inputs.
 
 pub mod actions;
+pub mod byo;
 pub mod contract;
 pub mod error;
 pub mod features;

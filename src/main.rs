@@ -14,6 +14,15 @@ use churn::pipeline::{self, Timings};
 use cli::{Cli, Command, LogFormat};
 
 fn main() -> ExitCode {
+    // A panic inside the Parquet decoder on a corrupt file is turned into a data
+    // error by the library; keep its text off the terminal. Any other panic is a bug
+    // and is reported as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !churn::ingest::guard::in_decoder() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     init_logging(&cli);
     match run(cli) {
@@ -52,10 +61,13 @@ fn run(cli: Cli) -> Result<i32, Error> {
     }
     // A progress bar over usage rows, only when a person watches (indicatif draws
     // nothing when stderr is not a terminal, so schedulers' logs stay clean).
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {human_pos} usage rows read ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {human_pos} usage rows read ({per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     if cli.quiet || !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -109,6 +121,15 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Train(a) => {
+            if let Some(s) = a.byo_settings() {
+                let out = churn::byo::train(&s)?;
+                for w in &out.warnings {
+                    warn!("{w}");
+                }
+                print!("{}", churn::byo::describe(&out));
+                info!(model = %out.model.model_version, "saved {}", out.path.display());
+                return Ok(exit::OK);
+            }
             let mut t = Timings::default();
             let p = pipeline::prepare(
                 &a.data.data,
@@ -135,6 +156,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Score(a) => {
+            if let Some(s) = a.byo_settings() {
+                let out = churn::byo::score(&s)?;
+                for w in &out.manifest.warnings {
+                    warn!("{w}");
+                }
+                report_run(&out);
+                return Ok(exit::OK);
+            }
             let settings = pipeline::RunSettings {
                 data_dir: a.data.data,
                 out_dir: a.output.out.clone(),

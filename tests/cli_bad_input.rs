@@ -303,3 +303,69 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_training_window_with_only_churners_cannot_train() {
+    let out = tempfile::tempdir().unwrap();
+    let f = Fixture::new();
+    // Every account starts a day before one training date and churns ten days after
+    // it: every labelled row is a churner.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+    let last = churn::time::date_to_micros(as_of - chrono::Duration::days(90));
+    let n = 130;
+    let ids: Vec<String> = (0..n).map(|i| format!("C{i}")).collect();
+    let id_refs: Vec<Option<&str>> = ids.iter().map(|s| Some(s.as_str())).collect();
+    let t = |i: usize| last - (i % 13) as i64 * 30 * DAY;
+    let started: Vec<Option<i64>> = (0..n).map(|i| Some(t(i) - DAY)).collect();
+    let churned: Vec<Option<i64>> = (0..n).map(|i| Some(t(i) + 10 * DAY)).collect();
+    f.put(
+        "accounts",
+        &[batch(vec![
+            ("account_id", text(&id_refs)),
+            ("started_at", ts(&started)),
+            ("churned_at", ts(&churned)),
+        ])],
+    );
+    run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
+        .code(4)
+        .stderr(predicate::str::contains(
+            "has only churners (no retained accounts)",
+        ));
+    assert!(!out.path().join("run_date=2026-01-10").exists());
+}
+
+#[test]
+fn a_model_whose_features_do_not_match_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A model trained on a customer's own feature table has other features.
+    let csv = tmp.path().join("table.csv");
+    let mut body = String::from("id,usage,tickets,churned\n");
+    for i in 0..300 {
+        body.push_str(&format!(
+            "c{i},{},{},{}\n",
+            (i * 7) % 50,
+            i % 5,
+            if i % 4 == 0 { "yes" } else { "no" }
+        ));
+    }
+    std::fs::write(&csv, body).unwrap();
+    let models = tmp.path().join("models");
+    churn()
+        .args(["train", "--features"])
+        .arg(&csv)
+        .args(["--label", "churned", "--id", "id", "--models"])
+        .arg(&models)
+        .assert()
+        .success();
+    churn()
+        .args(["score", "--data"])
+        .arg(generated_data())
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .arg("--models")
+        .arg(&models)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("feature"));
+    assert!(!tmp.path().join("out/run_date=2026-11-01").exists());
+}

@@ -12,32 +12,8 @@ use common::churn;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::prelude::*;
 
-/// A small simulated data set, generated once per test binary.
 fn data() -> &'static Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        churn()
-            .args([
-                "generate",
-                "--accounts",
-                "600",
-                "--seed",
-                "11",
-                "--days",
-                "560",
-                "--usage-scale",
-                "0.3",
-                "--out",
-            ])
-            .arg(dir.path().join("data"))
-            .assert()
-            .success();
-        dir
-    })
-    .path()
-    .join("data")
-    .leak()
+    common::generated_data()
 }
 
 fn run(out: &Path, models: &Path, threads: &str) {
