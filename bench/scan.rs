@@ -7,7 +7,7 @@
 //! accumulators. Independent of the churn library on purpose.
 //!
 //! Build and run:
-//!   cargo bench --bench scan -- DATA_DIR [--threads N]
+//!   cargo bench --profile release --bench scan -- DATA_DIR [--threads N]
 //! or run the built binary directly (bench/run_bench.sh does).
 
 use std::fs::File;
