@@ -44,9 +44,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Export the point-in-time training matrix (features and labels) as Parquet.
     Features(FeaturesArgs),
-    /// Train the churn model on past observation dates and save it under --models.
+    /// Train the churn model on past observation dates (or on your own feature table, --features) and save it under --models.
     Train(TrainArgs),
-    /// Score every active account with a saved model and write the run folder.
+    /// Score every active account (or every row of a feature table, --features) with a saved model and write the run folder.
     Score(ScoreArgs),
     /// The nightly job: train on history, score every active account, write the run folder.
     Run(RunArgs),
@@ -64,6 +64,73 @@ pub struct ScoreArgs {
     pub models: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub byo: ByoScoreArgs,
+}
+
+impl ScoreArgs {
+    /// Scoring a feature table, when `--features` is given.
+    pub fn byo_settings(&self) -> Option<churn::byo::ScoreSettings> {
+        let features = self.byo.features.clone()?;
+        Some(churn::byo::ScoreSettings {
+            features,
+            model: self.model.clone().map_or(
+                churn::pipeline::ModelSource::Latest,
+                churn::pipeline::ModelSource::File,
+            ),
+            models_dir: self.models.clone(),
+            out_dir: self.output.out.clone(),
+            as_of: self.data.as_of,
+            nps: self.byo.nps.clone(),
+            tiers: self.output.tiers(),
+            playbook: self.output.playbook(),
+            gate: self.output.gate(),
+        })
+    }
+}
+
+/// Scoring your own feature table instead of the data folder.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Feature table (bring your own features)")]
+pub struct ByoScoreArgs {
+    /// Feature table to score (CSV or Parquet) with a model trained by `churn train --features`; --data is then not used.
+    #[arg(long, value_name = "FILE")]
+    pub features: Option<PathBuf>,
+    /// A 0-10 NPS column: detractors get a call, passives fix_issues, low-risk promoters a reference request.
+    #[arg(long, value_name = "COLUMN", requires = "features")]
+    pub nps: Option<String>,
+}
+
+/// Training from your own feature table instead of the data folder.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Feature table (bring your own features)")]
+pub struct ByoTrainArgs {
+    /// Feature table (CSV or Parquet): one row per customer, or per customer and date; --data is then not used.
+    #[arg(long, value_name = "FILE", requires = "label")]
+    pub features: Option<PathBuf>,
+    /// Churn label column: 1/0, true/false, yes/no or churned/not churned (any case).
+    #[arg(long, value_name = "COLUMN", requires = "features")]
+    pub label: Option<String>,
+    /// Customer id column, kept out of the features (default: rows are named row-N).
+    #[arg(long, value_name = "COLUMN", requires = "features")]
+    pub id: Option<String>,
+    /// Date column (YYYY-MM-DD): validate out of time on the latest date instead of k-fold.
+    #[arg(long, value_name = "COLUMN", requires = "features")]
+    pub date: Option<String>,
+    /// Columns to leave out, e.g. leaky ones (comma-separated, or repeat the option).
+    #[arg(
+        long,
+        value_name = "COL,...",
+        value_delimiter = ',',
+        requires = "features"
+    )]
+    pub exclude: Vec<String>,
+    /// Folds of the stratified cross-validation (default 5, fixed seed; not with --date).
+    #[arg(long, requires = "features")]
+    pub folds: Option<usize>,
+    /// Refuse a text column with more distinct values than this (one feature per value).
+    #[arg(long, default_value_t = churn::byo::DEFAULT_MAX_CATEGORIES)]
+    pub max_categories: usize,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +166,18 @@ pub struct OutputArgs {
     /// A promoter NPS answer this recent (days) makes a low-risk account a reference.
     #[arg(long, default_value_t = 365)]
     pub promoter_days: u32,
+    /// Quality gate: refuse to publish when the out-of-time ROC AUC is below this.
+    #[arg(long, default_value_t = 0.6)]
+    pub min_auc: f64,
+    /// Quality gate: refuse when any feature's population stability index exceeds this.
+    #[arg(long, default_value_t = 1.0)]
+    pub max_psi: f64,
+    /// Quality gate: refuse when usage per account falls below this share of training's.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_usage_ratio: f64,
+    /// Publish even when the quality gate fails (its failures become warnings).
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl OutputArgs {
@@ -107,6 +186,15 @@ impl OutputArgs {
             high_lift: self.high_lift,
             medium_lift: self.medium_lift,
             max_high_share: self.max_high_share,
+        }
+    }
+
+    pub fn gate(&self) -> churn::quality::GateSettings {
+        churn::quality::GateSettings {
+            min_auc: self.min_auc,
+            max_psi: self.max_psi,
+            min_usage_ratio: self.min_usage_ratio,
+            force: self.force,
         }
     }
 
@@ -199,6 +287,33 @@ pub struct TrainArgs {
     pub plan: PlanArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub byo: ByoTrainArgs,
+}
+
+impl TrainArgs {
+    /// Training from a feature table, when `--features` is given.
+    pub fn byo_settings(&self) -> Option<churn::byo::TrainSettings> {
+        let b = &self.byo;
+        Some(churn::byo::TrainSettings {
+            features: b.features.clone()?,
+            label: b.label.clone()?,
+            id: b.id.clone(),
+            date: b.date.clone(),
+            exclude: b
+                .exclude
+                .iter()
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .collect(),
+            folds: b.folds,
+            max_categories: b.max_categories,
+            as_of: self.data.as_of,
+            horizon_days: self.plan.horizon_days,
+            models_dir: self.model.models.clone(),
+            params: self.model.params(),
+        })
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The job's error at the command-line boundary: each stage's error, and the exit
 //! code a scheduler sees for it.
 
+use crate::byo::ByoError;
 use crate::generate::GenerateError;
 use crate::ingest::IngestError;
 use crate::model::{ErrorKind, ModelError};
@@ -29,8 +30,14 @@ pub enum Error {
     Output(#[from] OutputError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    #[error("cannot render the report: {0}")]
+    Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
+    Byo(#[from] ByoError),
     #[error("{0}")]
     Usage(String),
+    #[error("quality gate: not publishing this run: {0} (rerun with --force to publish anyway)")]
+    QualityGate(String),
     #[error("input data is not usable: {0}")]
     Unusable(String),
     #[error("{context}: {source}")]
@@ -51,7 +58,12 @@ impl Error {
             Error::Output(_) => exit::IO,
             Error::Generate(GenerateError::InvalidConfig(_)) => exit::USAGE,
             Error::Generate(_) => exit::IO,
+            Error::Byo(e) if e.is_io() => exit::IO,
+            Error::Byo(e) if e.is_model() => exit::MODEL,
+            Error::Byo(_) => exit::DATA,
             Error::Usage(_) => exit::USAGE,
+            Error::Report(_) => exit::IO,
+            Error::QualityGate(_) => exit::MODEL,
             Error::Io { .. } => exit::IO,
         }
     }

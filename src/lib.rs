@@ -6,6 +6,7 @@
 //! -> scoring -> actions -> [`output`]. [`generate`] simulates realistic inputs.
 
 pub mod actions;
+pub mod byo;
 pub mod contract;
 pub mod error;
 pub mod features;
@@ -14,6 +15,8 @@ pub mod ingest;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod quality;
+pub mod report;
 pub mod scoring;
 
 pub mod time;

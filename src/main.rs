@@ -14,6 +14,15 @@ use churn::pipeline::{self, Timings};
 use cli::{Cli, Command, LogFormat};
 
 fn main() -> ExitCode {
+    // A panic inside the Parquet decoder on a corrupt file is turned into a data
+    // error by the library; keep its text off the terminal. Any other panic is a bug
+    // and is reported as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !churn::ingest::guard::in_decoder() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     init_logging(&cli);
     match run(cli) {
@@ -50,7 +59,20 @@ fn run(cli: Cli) -> Result<i32, Error> {
             .build_global()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?;
     }
-    let no_progress = |_: u64| {};
+    // A progress bar over usage rows, only when a person watches (indicatif draws
+    // nothing when stderr is not a terminal, so schedulers' logs stay clean).
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {human_pos} usage rows read ({per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    if cli.quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let progress = |n: u64| bar.inc(n);
     match cli.command {
         Command::Validate(args) => {
             let report = churn::validate::validate(&args.data, pipeline::not_after(args.as_of))?;
@@ -91,7 +113,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 a.data.as_of,
                 &a.plan.settings(),
                 &mut t,
-                &no_progress,
+                &progress,
             )?;
             log_set_aside(&p);
             churn::features::export::write(&p.matrix, &p.data.accounts, &a.out)?;
@@ -99,13 +121,22 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Train(a) => {
+            if let Some(s) = a.byo_settings() {
+                let out = churn::byo::train(&s)?;
+                for w in &out.warnings {
+                    warn!("{w}");
+                }
+                print!("{}", churn::byo::describe(&out));
+                info!(model = %out.model.model_version, "saved {}", out.path.display());
+                return Ok(exit::OK);
+            }
             let mut t = Timings::default();
             let p = pipeline::prepare(
                 &a.data.data,
                 a.data.as_of,
                 &a.plan.settings(),
                 &mut t,
-                &no_progress,
+                &progress,
             )?;
             log_set_aside(&p);
             let out = pipeline::train(&p, &a.model.params(), &a.model.models, &mut t)?;
@@ -125,6 +156,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Score(a) => {
+            if let Some(s) = a.byo_settings() {
+                let out = churn::byo::score(&s)?;
+                for w in &out.manifest.warnings {
+                    warn!("{w}");
+                }
+                report_run(&out);
+                return Ok(exit::OK);
+            }
             let settings = pipeline::RunSettings {
                 data_dir: a.data.data,
                 out_dir: a.output.out.clone(),
@@ -137,8 +176,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
                     .map_or(pipeline::ModelSource::Latest, pipeline::ModelSource::File),
                 tiers: a.output.tiers(),
                 playbook: a.output.playbook(),
+                gate: a.output.gate(),
             };
-            report_run(&pipeline::run(&settings, &no_progress)?);
+            let out = pipeline::run(&settings, &progress)?;
+            bar.finish_and_clear();
+            report_run(&out);
             Ok(exit::OK)
         }
         Command::Run(a) => {
@@ -152,8 +194,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 model: pipeline::ModelSource::Train,
                 tiers: a.output.tiers(),
                 playbook: a.output.playbook(),
+                gate: a.output.gate(),
             };
-            report_run(&pipeline::run(&settings, &no_progress)?);
+            let out = pipeline::run(&settings, &progress)?;
+            bar.finish_and_clear();
+            report_run(&out);
             Ok(exit::OK)
         }
     }

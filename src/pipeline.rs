@@ -69,6 +69,38 @@ pub fn default_as_of(data: &Dataset) -> Result<NaiveDate, Error> {
         })
 }
 
+/// The as-of date: the one asked for, checked against the data, or the default.
+pub fn settle_as_of(
+    data: &Dataset,
+    asked: Option<NaiveDate>,
+    timings: &mut Timings,
+) -> Result<NaiveDate, Error> {
+    let next_day = timings.time("as-of date", || default_as_of(data))?;
+    let Some(asked) = asked else {
+        return Ok(next_day);
+    };
+    let first = data
+        .accounts
+        .started_at
+        .iter()
+        .copied()
+        .min()
+        .map(micros_to_date);
+    if first.is_some_and(|f| asked <= f) {
+        return Err(Error::Usage(format!(
+            "--as-of {asked} is before the data begins (the first account started on {}): nothing to score",
+            first.unwrap_or(asked)
+        )));
+    }
+    if asked > next_day + chrono::Duration::days(30) {
+        return Err(Error::Usage(format!(
+            "--as-of {asked} is more than 30 days after the data ends (latest instant on {}): usage features would all be empty",
+            next_day - chrono::Duration::days(1)
+        )));
+    }
+    Ok(asked)
+}
+
 pub fn prepare(
     data_dir: &Path,
     as_of: Option<NaiveDate>,
@@ -77,10 +109,7 @@ pub fn prepare(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Prepared, Error> {
     let data = timings.time("ingest", || ingest::load(data_dir, not_after(as_of)))?;
-    let as_of = match as_of {
-        Some(d) => d,
-        None => timings.time("as-of date", || default_as_of(&data))?,
-    };
+    let as_of = settle_as_of(&data, as_of, timings)?;
     let plan = Plan::new(as_of, settings).map_err(Error::Usage)?;
     let matrix = timings.time("features", || features::build(&data, &plan, progress))?;
     Ok(Prepared { data, plan, matrix })
@@ -114,6 +143,13 @@ pub fn train(
     let trained = timings.time("train", || model::train(&set, params))?;
     let warnings = trained.warnings.iter().map(|w| w.to_string()).collect();
     let mut extra = std::collections::BTreeMap::new();
+    let reference = crate::quality::Reference::of(set.x.view(), &features::defs::names());
+    extra.insert(
+        crate::quality::REFERENCE_KEY.to_string(),
+        serde_json::to_string(&reference).map_err(|e| {
+            Error::Unusable(format!("cannot record the training distribution: {e}"))
+        })?,
+    );
     extra.insert(
         "contract_version".to_string(),
         crate::contract::CONTRACT_VERSION.to_string(),
@@ -216,6 +252,7 @@ pub struct RunSettings {
     pub model: ModelSource,
     pub tiers: crate::scoring::TierSettings,
     pub playbook: crate::actions::PlaybookSettings,
+    pub gate: crate::quality::GateSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -275,10 +312,7 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
                 ..s.plan.clone()
             };
             let data = t.time("ingest", || ingest::load(&s.data_dir, not_after(s.as_of)))?;
-            let as_of = match s.as_of {
-                Some(d) => d,
-                None => t.time("as-of date", || default_as_of(&data))?,
-            };
+            let as_of = settle_as_of(&data, s.as_of, &mut t)?;
             let plan = Plan {
                 as_of,
                 horizon_days: settings.horizon_days,
@@ -302,10 +336,41 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
         crate::actions::apply(&mut scores, &s.playbook)
     });
 
+    // The quality gate runs before anything is written: a refused run leaves the
+    // previous outputs as they were.
+    let gate = t.time("quality gate", || {
+        let reference = model
+            .metadata
+            .get(crate::quality::REFERENCE_KEY)
+            .and_then(|j| serde_json::from_str::<crate::quality::Reference>(j).ok());
+        let (_, rows) = p.matrix.split();
+        let x = p.matrix.x.select(ndarray::Axis(0), &rows);
+        crate::quality::check(
+            &s.gate,
+            model.validation_metrics.roc_auc,
+            reference.as_ref(),
+            x.view(),
+        )
+    });
+    if !gate.passed() {
+        return Err(Error::QualityGate(gate.failures.join("; ")));
+    }
+
     let folder = RunFolder::create(&s.out_dir, p.plan.as_of)?;
     t.time("write outputs", || -> Result<(), Error> {
         risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet"))?;
         risk_table::write_csv(&scores, &folder.path().join("account_risk.csv"))?;
+        let html = crate::report::render(&crate::report::ReportInput {
+            scores: &scores,
+            model: &model,
+            surveys: &p.data.surveys,
+            as_of: p.plan.as_of,
+            period_days: 90,
+        })?;
+        crate::output::write_bytes_atomic(
+            &folder.path().join(crate::report::FILE_NAME),
+            html.as_bytes(),
+        )?;
         Ok(())
     })?;
 
@@ -341,7 +406,11 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
     }));
     let (per_action, per_tier, expected, revenue) = manifest::headline(&scores);
     let mut outputs = Vec::new();
-    for name in ["account_risk.parquet", "account_risk.csv"] {
+    for name in [
+        "account_risk.parquet",
+        "account_risk.csv",
+        crate::report::FILE_NAME,
+    ] {
         let path = folder.path().join(name);
         let bytes = std::fs::metadata(&path)
             .map_err(|source| Error::Io {
@@ -384,6 +453,7 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
         revenue_at_risk: revenue,
         accounts_per_action: per_action,
         accounts_per_tier: per_tier,
+        quality_gate: gate,
         timings: t.0.clone(),
         warnings,
         outputs,

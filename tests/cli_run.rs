@@ -12,32 +12,8 @@ use common::churn;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::prelude::*;
 
-/// A small simulated data set, generated once per test binary.
 fn data() -> &'static Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        churn()
-            .args([
-                "generate",
-                "--accounts",
-                "600",
-                "--seed",
-                "11",
-                "--days",
-                "560",
-                "--usage-scale",
-                "0.3",
-                "--out",
-            ])
-            .arg(dir.path().join("data"))
-            .assert()
-            .success();
-        dir
-    })
-    .path()
-    .join("data")
-    .leak()
+    common::generated_data()
 }
 
 fn run(out: &Path, models: &Path, threads: &str) {
@@ -68,7 +44,12 @@ fn run_writes_the_run_folder_with_the_contract_schema() {
     let (out, models) = (tmp.path().join("out"), tmp.path().join("models"));
     run(&out, &models, "2");
     let folder = out.join("run_date=2026-11-01");
-    for f in ["account_risk.parquet", "account_risk.csv", "manifest.json"] {
+    for f in [
+        "account_risk.parquet",
+        "account_risk.csv",
+        "report.html",
+        "manifest.json",
+    ] {
         assert!(folder.join(f).is_file(), "{f} missing");
     }
     assert!(models.join("latest").is_file());

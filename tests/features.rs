@@ -11,7 +11,11 @@ const FAR: i64 = i64::MAX / 4;
 
 /// T = 2026-03-01, as-of 2026-06-01.
 fn plan() -> Plan {
-    Plan { as_of: "2026-06-01".parse().unwrap(), horizon_days: 90, training: vec!["2026-03-01".parse().unwrap()] }
+    Plan {
+        as_of: "2026-06-01".parse().unwrap(),
+        horizon_days: 90,
+        training: vec!["2026-03-01".parse().unwrap()],
+    }
 }
 
 fn t_micros() -> i64 {
@@ -25,12 +29,21 @@ fn build(f: &Fixture) -> features::FeatureMatrix {
 
 /// Feature rows at T (date index 0), keyed by account index.
 fn at_t(m: &features::FeatureMatrix) -> Vec<(u32, Vec<f64>)> {
-    (0..m.rows()).filter(|&r| m.date[r] == 0).map(|r| (m.account[r], m.x.row(r).to_vec())).collect()
+    (0..m.rows())
+        .filter(|&r| m.date[r] == 0)
+        .map(|r| (m.account[r], m.x.row(r).to_vec()))
+        .collect()
 }
 
 fn same(a: &[(u32, Vec<f64>)], b: &[(u32, Vec<f64>)]) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && x.1.iter().zip(&y.1).all(|(p, q)| p.to_bits() == q.to_bits()))
+        && a.iter().zip(b).all(|(x, y)| {
+            x.0 == y.0
+                && x.1
+                    .iter()
+                    .zip(&y.1)
+                    .all(|(p, q)| p.to_bits() == q.to_bits())
+        })
 }
 
 fn base() -> Fixture {
@@ -41,7 +54,10 @@ fn base() -> Fixture {
         &[batch(vec![
             ("account_id", text(&[Some("A1"), Some("A2")])),
             ("seats", num(&[Some(10.0), Some(10.0)])),
-            ("started_at", ts(&[Some(t - 500 * DAY), Some(t - 500 * DAY)])),
+            (
+                "started_at",
+                ts(&[Some(t - 500 * DAY), Some(t - 500 * DAY)]),
+            ),
             ("renewal_date", ts(&[Some(t + 200 * DAY), None])),
             ("churned_at", ts(&[None, None])),
         ])],
@@ -50,9 +66,15 @@ fn base() -> Fixture {
         "usage",
         &[batch(vec![
             ("account_id", text(&[Some("A1"), Some("A1"), Some("A2")])),
-            ("ts", ts(&[Some(t - 3 * DAY), Some(t - 40 * DAY), Some(t - DAY)])),
+            (
+                "ts",
+                ts(&[Some(t - 3 * DAY), Some(t - 40 * DAY), Some(t - DAY)]),
+            ),
             ("user_id", text(&[Some("u1"), Some("u2"), Some("u3")])),
-            ("feature", text(&[Some("api"), Some("reports"), Some("api")])),
+            (
+                "feature",
+                text(&[Some("api"), Some("reports"), Some("api")]),
+            ),
         ])],
     );
     f.put(
@@ -93,10 +115,34 @@ fn rows_dated_at_or_after_t_change_no_feature_at_t() {
         g.put(
             "usage",
             &[batch(vec![
-                ("account_id", text(&[Some("A1"), Some("A1"), Some("A2"), Some("A1"), Some("A2")])),
-                ("ts", ts(&[Some(t - 3 * DAY), Some(t - 40 * DAY), Some(t - DAY), Some(when), Some(when)])),
-                ("user_id", text(&[Some("u1"), Some("u2"), Some("u3"), Some("new"), Some("new")])),
-                ("feature", text(&[Some("api"), Some("reports"), Some("api"), Some("admin"), Some("x")])),
+                (
+                    "account_id",
+                    text(&[Some("A1"), Some("A1"), Some("A2"), Some("A1"), Some("A2")]),
+                ),
+                (
+                    "ts",
+                    ts(&[
+                        Some(t - 3 * DAY),
+                        Some(t - 40 * DAY),
+                        Some(t - DAY),
+                        Some(when),
+                        Some(when),
+                    ]),
+                ),
+                (
+                    "user_id",
+                    text(&[Some("u1"), Some("u2"), Some("u3"), Some("new"), Some("new")]),
+                ),
+                (
+                    "feature",
+                    text(&[
+                        Some("api"),
+                        Some("reports"),
+                        Some("api"),
+                        Some("admin"),
+                        Some("x"),
+                    ]),
+                ),
             ])],
         );
         g.put(
@@ -115,13 +161,20 @@ fn rows_dated_at_or_after_t_change_no_feature_at_t() {
             "surveys",
             &[batch(vec![
                 ("account_id", text(&[Some("A1"), Some("A1"), Some("A2")])),
-                ("responded_at", ts(&[Some(t - 20 * DAY), Some(when), Some(when)])),
+                (
+                    "responded_at",
+                    ts(&[Some(t - 20 * DAY), Some(when), Some(when)]),
+                ),
                 ("kind", text(&[Some("nps"), Some("nps"), Some("csat")])),
                 ("score", num(&[Some(9.0), Some(0.0), Some(1.0)])),
             ])],
         );
         let after = at_t(&build(&g));
-        assert!(same(&before, &after), "a row at T + {} us leaked into features at T", when - t);
+        assert!(
+            same(&before, &after),
+            "a row at T + {} us leaked into features at T",
+            when - t
+        );
     }
 }
 
@@ -132,10 +185,27 @@ fn rows_just_before_t_are_seen() {
     g.put(
         "usage",
         &[batch(vec![
-            ("account_id", text(&[Some("A1"), Some("A1"), Some("A2"), Some("A1")])),
-            ("ts", ts(&[Some(t - 3 * DAY), Some(t - 40 * DAY), Some(t - DAY), Some(t - 1)])),
-            ("user_id", text(&[Some("u1"), Some("u2"), Some("u3"), Some("u9")])),
-            ("feature", text(&[Some("api"), Some("reports"), Some("api"), Some("admin")])),
+            (
+                "account_id",
+                text(&[Some("A1"), Some("A1"), Some("A2"), Some("A1")]),
+            ),
+            (
+                "ts",
+                ts(&[
+                    Some(t - 3 * DAY),
+                    Some(t - 40 * DAY),
+                    Some(t - DAY),
+                    Some(t - 1),
+                ]),
+            ),
+            (
+                "user_id",
+                text(&[Some("u1"), Some("u2"), Some("u3"), Some("u9")]),
+            ),
+            (
+                "feature",
+                text(&[Some("api"), Some("reports"), Some("api"), Some("admin")]),
+            ),
         ])],
     );
     let before = at_t(&build(&base()));
@@ -153,9 +223,9 @@ fn labels_look_only_at_the_horizon_after_t() {
     let h = 90 * DAY;
     let f = base();
     let cases: [(Option<i64>, Option<Option<bool>>); 5] = [
-        (Some(t), None),                      // churned at T: not active, not in the population
-        (Some(t + 1), Some(Some(true))),      // churned just after T
-        (Some(t + h), Some(Some(true))),      // churned at the end of the horizon
+        (Some(t), None),                 // churned at T: not active, not in the population
+        (Some(t + 1), Some(Some(true))), // churned just after T
+        (Some(t + h), Some(Some(true))), // churned at the end of the horizon
         (Some(t + h + 1), Some(Some(false))), // churned after the horizon
         (None, Some(Some(false))),
     ];
@@ -164,13 +234,21 @@ fn labels_look_only_at_the_horizon_after_t() {
             "accounts",
             &[batch(vec![
                 ("account_id", text(&[Some("A1"), Some("A2")])),
-                ("started_at", ts(&[Some(t - 500 * DAY), Some(t - 500 * DAY)])),
+                (
+                    "started_at",
+                    ts(&[Some(t - 500 * DAY), Some(t - 500 * DAY)]),
+                ),
                 ("churned_at", ts(&[churned, None])),
             ])],
         );
         let m = build(&f);
         let row = (0..m.rows()).find(|&r| m.date[r] == 0 && m.account[r] == 0);
-        assert_eq!(row.map(|r| m.label[r]), want, "churned_at {:?}", churned.map(|c| c - t));
+        assert_eq!(
+            row.map(|r| m.label[r]),
+            want,
+            "churned_at {:?}",
+            churned.map(|c| c - t)
+        );
     }
 }
 
@@ -187,7 +265,20 @@ fn an_account_started_after_t_is_not_in_the_population_at_t() {
         ])],
     );
     let m = build(&f);
-    let at_t: Vec<u32> = (0..m.rows()).filter(|&r| m.date[r] == 0).map(|r| m.account[r]).collect();
-    assert_eq!(at_t, vec![1], "started exactly at T is active; after T is not");
-    assert!(m.label.iter().zip(&m.date).all(|(l, &d)| (d == 1) == l.is_none()), "the as-of date has no labels");
+    let at_t: Vec<u32> = (0..m.rows())
+        .filter(|&r| m.date[r] == 0)
+        .map(|r| m.account[r])
+        .collect();
+    assert_eq!(
+        at_t,
+        vec![1],
+        "started exactly at T is active; after T is not"
+    );
+    assert!(
+        m.label
+            .iter()
+            .zip(&m.date)
+            .all(|(l, &d)| (d == 1) == l.is_none()),
+        "the as-of date has no labels"
+    );
 }

@@ -15,6 +15,7 @@ mod names;
 mod output;
 mod run;
 mod simulate;
+mod support;
 mod usage;
 mod write;
 

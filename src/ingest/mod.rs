@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod columns;
 mod error;
+pub mod guard;
 mod parts;
 pub mod set_aside;
 pub mod source;

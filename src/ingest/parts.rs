@@ -51,6 +51,48 @@ impl BatchCtx<'_> {
     }
 }
 
+/// Set-aside reasons for a required instant column.
+pub struct InstantReasons {
+    pub null: &'static str,
+    pub before_1990: &'static str,
+    pub future: &'static str,
+}
+
+/// The checks every event row (ticket, survey answer) shares: a known account and a
+/// usable instant. Returns the account index and instant, or why to set the row aside
+/// with the offending value.
+pub fn event_key(
+    ids: &arrow::array::StringArray,
+    at: &arrow::array::Int64Array,
+    i: usize,
+    accounts: &super::Accounts,
+    reasons: &InstantReasons,
+    not_after: i64,
+) -> Result<(u32, i64), (&'static str, String)> {
+    use arrow::array::Array;
+    if ids.is_null(i) {
+        return Err(("null account_id", String::new()));
+    }
+    let Some(account) = accounts.index_of(ids.value(i)) else {
+        return Err(("unknown account_id", ids.value(i).to_string()));
+    };
+    if at.is_null(i) {
+        return Err((reasons.null, ids.value(i).to_string()));
+    }
+    let when = at.value(i);
+    match super::columns::instant_problem(when, not_after) {
+        None => Ok((account, when)),
+        Some(why) => {
+            let reason = if why.starts_with("before") {
+                reasons.before_1990
+            } else {
+                reasons.future
+            };
+            Err((reason, crate::time::format_micros(when)))
+        }
+    }
+}
+
 impl TableSource {
     /// Reads every chunk in parallel with `fill`, each into its own part.
     pub fn read_parts<P: Default + Send>(

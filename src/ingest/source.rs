@@ -13,6 +13,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::ProjectionMask;
 
+use super::guard::decoding;
 use super::IngestError;
 use crate::contract::{Kind, Table};
 
@@ -101,14 +102,19 @@ impl TableSource {
             path: f.path.clone(),
             source,
         })?;
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, f.metadata.clone())
-            .with_projection(f.projection.clone())
-            .with_row_groups(vec![chunk.row_group])
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| read_err(e.to_string()))?;
+        // Building the reader reads the row group's pages; each `next` decodes them.
+        // Both can panic on a corrupt file: see `guard`.
+        let mut reader = decoding(|| {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(handle, f.metadata.clone())
+                .with_projection(f.projection.clone())
+                .with_row_groups(vec![chunk.row_group])
+                .with_batch_size(BATCH_ROWS)
+                .build()
+        })
+        .map_err(read_err)?
+        .map_err(|e| read_err(e.to_string()))?;
         let mut row = chunk.first_row;
-        for batch in reader {
+        while let Some(batch) = decoding(|| reader.next()).map_err(read_err)? {
             let batch = batch.map_err(|e| read_err(e.to_string()))?;
             each(&batch, row)?;
             row += batch.num_rows() as u64;
@@ -130,11 +136,15 @@ impl SourceFile {
     pub fn max_instant_from_statistics(&self, name: &str) -> Option<i64> {
         use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
         let schema = self.metadata.schema();
-        let conv =
-            StatisticsConverter::try_new(name, schema, self.metadata.parquet_schema()).ok()?;
-        let maxes = conv
-            .row_group_maxes(self.metadata.metadata().row_groups().iter())
-            .ok()?;
+        // Statistics are decoded from the footer's bytes; if the decoder panics on
+        // them (see `guard`), they are treated as missing and a scan decides.
+        let maxes = decoding(|| {
+            let conv =
+                StatisticsConverter::try_new(name, schema, self.metadata.parquet_schema()).ok()?;
+            conv.row_group_maxes(self.metadata.metadata().row_groups().iter())
+                .ok()
+        })
+        .ok()??;
         if maxes.null_count() > 0 {
             return None;
         }
@@ -160,7 +170,10 @@ impl SourceFile {
             file: path.clone(),
             reason,
         };
-        let metadata = ArrowReaderMetadata::load(&handle, ArrowReaderOptions::new())
+        // Parses the footer and converts its schema (including the Arrow schema that
+        // writers embed in it): can panic on a corrupt file, see `guard`.
+        let metadata = decoding(|| ArrowReaderMetadata::load(&handle, ArrowReaderOptions::new()))
+            .map_err(not_parquet)?
             .map_err(|e| not_parquet(e.to_string()))?;
         let schema = metadata.schema().clone();
 
@@ -198,10 +211,13 @@ impl SourceFile {
             let hinted = dictionary_hint(&schema, &roots, table);
             if hinted != *schema {
                 // Fall back to plain strings if the reader cannot honour the hint.
-                ArrowReaderMetadata::try_new(
-                    metadata.metadata().clone(),
-                    ArrowReaderOptions::new().with_schema(Arc::new(hinted)),
-                )
+                decoding(|| {
+                    ArrowReaderMetadata::try_new(
+                        metadata.metadata().clone(),
+                        ArrowReaderOptions::new().with_schema(Arc::new(hinted)),
+                    )
+                })
+                .map_err(not_parquet)?
                 .unwrap_or(metadata)
             } else {
                 metadata

@@ -4,8 +4,8 @@ use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
 
 use super::accounts::Accounts;
-use super::columns::{instant_problem, instants, numbers, texts};
-use super::parts::BatchCtx;
+use super::columns::{instants, numbers, texts};
+use super::parts::{event_key, BatchCtx, InstantReasons};
 use super::set_aside::SetAside;
 use super::source::TableSource;
 use super::IngestError;
@@ -76,6 +76,12 @@ pub fn read(
     Ok((out, set_aside))
 }
 
+const REASONS: InstantReasons = InstantReasons {
+    null: "null responded_at",
+    before_1990: "responded_at before 1990",
+    future: "responded_at in the future",
+};
+
 fn fill(
     p: &mut Part,
     batch: &RecordBatch,
@@ -103,30 +109,13 @@ fn fill(
         let mut aside = |reason: &'static str, value: String| {
             s.add(t, reason, ctx.file_index, ctx.path, row, || value)
         };
-        if ids.is_null(i) {
-            aside("null account_id", String::new());
-            continue;
-        }
-        let Some(account) = accounts.index_of(ids.value(i)) else {
-            aside("unknown account_id", ids.value(i).to_string());
-            continue;
+        let (account, when) = match event_key(&ids, &at, i, accounts, &REASONS, not_after) {
+            Ok(k) => k,
+            Err((reason, value)) => {
+                aside(reason, value);
+                continue;
+            }
         };
-        if at.is_null(i) {
-            aside("null responded_at", ids.value(i).to_string());
-            continue;
-        }
-        let when = at.value(i);
-        if let Some(why) = instant_problem(when, not_after) {
-            aside(
-                if why.starts_with("before") {
-                    "responded_at before 1990"
-                } else {
-                    "responded_at in the future"
-                },
-                crate::time::format_micros(when),
-            );
-            continue;
-        }
         let k = match kind
             .is_valid(i)
             .then(|| kind.value(i).trim().to_ascii_lowercase())

@@ -5,7 +5,7 @@ use arrow::record_batch::RecordBatch;
 
 use super::accounts::Accounts;
 use super::columns::{instant_problem, instants, texts};
-use super::parts::BatchCtx;
+use super::parts::{event_key, BatchCtx, InstantReasons};
 use super::set_aside::SetAside;
 use super::source::TableSource;
 use super::{IngestError, Interner};
@@ -100,6 +100,12 @@ pub fn read(
     Ok((out, set_aside))
 }
 
+const REASONS: InstantReasons = InstantReasons {
+    null: "null opened_at",
+    before_1990: "opened_at before 1990",
+    future: "opened_at in the future",
+};
+
 fn fill(
     p: &mut Part,
     batch: &RecordBatch,
@@ -125,30 +131,13 @@ fn fill(
         let mut aside = |reason: &'static str, value: String| {
             s.add(t, reason, ctx.file_index, ctx.path, row, || value)
         };
-        if ids.is_null(i) {
-            aside("null account_id", String::new());
-            continue;
-        }
-        let Some(account) = accounts.index_of(ids.value(i)) else {
-            aside("unknown account_id", ids.value(i).to_string());
-            continue;
+        let (account, open) = match event_key(&ids, &opened, i, accounts, &REASONS, not_after) {
+            Ok(k) => k,
+            Err((reason, value)) => {
+                aside(reason, value);
+                continue;
+            }
         };
-        if opened.is_null(i) {
-            aside("null opened_at", ids.value(i).to_string());
-            continue;
-        }
-        let open = opened.value(i);
-        if let Some(why) = instant_problem(open, not_after) {
-            aside(
-                if why.starts_with("before") {
-                    "opened_at before 1990"
-                } else {
-                    "opened_at in the future"
-                },
-                crate::time::format_micros(open),
-            );
-            continue;
-        }
         let resolved_v = resolved
             .as_ref()
             .filter(|a| a.is_valid(i))

@@ -240,6 +240,23 @@ impl Usage {
         };
         let quantity = ctx.convert(rb, "quantity", numbers)?;
 
+        // Hoisted out of the row loop: the valid instant range (what `instant_problem`
+        // accepts) and plain slices for columns without nulls.
+        let ok_from = super::columns::min_instant();
+        let ok_to = super::columns::max_instant()
+            .min(self.not_after.saturating_add(crate::time::MICROS_PER_DAY) - 1);
+        let ts_values = ts.values();
+        let ts_has_nulls = ts.null_count() > 0;
+        let (q_values, q_has_nulls) = match &quantity {
+            Some(q) => (Some(q.values()), q.null_count() > 0),
+            None => (None, false),
+        };
+        out.account.reserve(n);
+        out.ts.reserve(n);
+        out.user.reserve(n);
+        out.feature.reserve(n);
+        out.quantity.reserve(n);
+
         for i in 0..n {
             let mut aside = |reason: &'static str, value: &dyn Fn() -> String| {
                 set_aside.add(t, reason, ctx.file_index, ctx.path, ctx.row(i), value)
@@ -254,22 +271,21 @@ impl Usage {
                 }
                 continue;
             };
-            if ts.is_null(i) {
+            if ts_has_nulls && ts.is_null(i) {
                 aside("null ts", &|| accounts.ids[acc as usize].clone());
                 continue;
             }
-            let when = ts.value(i);
-            if let Some(why) = instant_problem(when, self.not_after) {
-                let reason = if why.starts_with("before") {
-                    "ts before 1990"
-                } else {
-                    "ts in the future"
+            let when = ts_values[i];
+            if when < ok_from || when > ok_to {
+                let reason = match instant_problem(when, self.not_after) {
+                    Some(why) if why.starts_with("before") => "ts before 1990",
+                    _ => "ts in the future",
                 };
                 aside(reason, &|| crate::time::format_micros(when));
                 continue;
             }
-            let q = match &quantity {
-                Some(q) if q.is_valid(i) => q.value(i),
+            let q = match (q_values, &quantity) {
+                (Some(v), Some(q)) if !q_has_nulls || q.is_valid(i) => v[i],
                 _ => 1.0,
             };
             if !q.is_finite() || q < 0.0 {
@@ -316,20 +332,27 @@ impl<T> Default for DictMap<T> {
 /// A column translated row by row: `get(i)` is `None` for nulls and untranslatable values.
 enum Mapped<'a, T: Copy> {
     Dict {
-        keys: &'a arrow::array::PrimitiveArray<Int32Type>,
+        keys: &'a [i32],
+        /// Present only when some key is null.
+        nulls: Option<&'a arrow::buffer::NullBuffer>,
         values: &'a [Option<T>],
     },
     Plain(Vec<Option<T>>),
 }
 
 impl<T: Copy> Mapped<'_, T> {
+    #[inline]
     fn get(&self, i: usize) -> Option<T> {
         match self {
-            Mapped::Dict { keys, values } => {
-                if keys.is_null(i) {
+            Mapped::Dict {
+                keys,
+                nulls,
+                values,
+            } => {
+                if nulls.is_some_and(|n| n.is_null(i)) {
                     None
                 } else {
-                    values.get(keys.value(i) as usize).copied().flatten()
+                    values.get(keys[i] as usize).copied().flatten()
                 }
             }
             Mapped::Plain(v) => v[i],
@@ -355,8 +378,10 @@ impl<T: Copy> DictMap<T> {
                     self.values = strings.iter().map(|s| s.and_then(&f)).collect();
                     self.dict = Some(dict.values().clone());
                 }
+                let keys = dict.keys();
                 return Ok(Mapped::Dict {
-                    keys: dict.keys(),
+                    keys: keys.values(),
+                    nulls: keys.nulls().filter(|n| n.null_count() > 0),
                     values: &self.values,
                 });
             }

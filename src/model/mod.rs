@@ -17,6 +17,7 @@
 //!               warm_start_rows }                         TrainParams::default()
 //!
 //! train(&TrainingSet, &TrainParams) -> Result<Trained, ModelError>
+//! kfold_assignment(&y, folds, seed) -> Vec<usize>   the fold of each row under KFold
 //!     Trained { model: Fitted, selection, metrics, training, warnings }
 //! ChurnModel::new(Trained, ModelMeta { created_at, as_of, horizon_days, extra })
 //! ChurnModel::save(dir) -> path of models/<version>.json, updates models/latest
@@ -47,7 +48,9 @@ pub use error::{ErrorKind, ModelError, ModelWarning};
 pub use fit::{fit as fit_design, gradient_norm, FitConfig, FitResult};
 pub use metrics::{CalibrationBin, LiftDecile, Metrics};
 pub use score::{Fitted, Scored};
-pub use select::{train, GridPoint, GroupCount, Selection, Trained, TrainingCounts};
+pub use select::{
+    kfold_assignment, train, GridPoint, GroupCount, Selection, Trained, TrainingCounts,
+};
 pub use transform::{ColumnStats, FeatureStep, Preprocessor};
 
 use ndarray::Array2;

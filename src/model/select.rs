@@ -119,24 +119,15 @@ fn splits(set: &TrainingSet, params: &TrainParams) -> Result<Vec<Split>, ModelEr
             }])
         }
         Validation::KFold { folds, seed } => {
-            let mut pos: Vec<usize> = (0..y.len()).filter(|&r| y[r]).collect();
-            let mut neg: Vec<usize> = (0..y.len()).filter(|&r| !y[r]).collect();
-            if pos.len() < folds || neg.len() < folds {
+            let pos = y.iter().filter(|v| **v).count();
+            let neg = y.len() - pos;
+            if pos < folds || neg < folds {
                 return Err(ModelError::CannotTrain(format!(
                     "{folds}-fold validation needs at least {folds} churners and {folds} retained accounts, found {} and {}",
-                    pos.len(),
-                    neg.len()
+                    pos, neg
                 )));
             }
-            // Stratified: shuffle each class with the fixed seed and deal its rows round
-            // the folds, continuing the deal from one class to the next.
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            pos.shuffle(&mut rng);
-            neg.shuffle(&mut rng);
-            let mut fold_of = vec![0usize; y.len()];
-            for (i, &r) in pos.iter().chain(&neg).enumerate() {
-                fold_of[r] = i % folds;
-            }
+            let fold_of = kfold_assignment(y, folds, seed);
             (0..folds)
                 .map(|k| {
                     let (valid, train): (Vec<usize>, Vec<usize>) =
@@ -155,6 +146,23 @@ fn splits(set: &TrainingSet, params: &TrainParams) -> Result<Vec<Split>, ModelEr
                 .collect()
         }
     }
+}
+
+/// The validation fold (0-based) of each row under `Validation::KFold`: stratified,
+/// each class shuffled with the fixed seed and its rows dealt round the folds,
+/// continuing the deal from one class to the next. Public so a caller can record or
+/// reproduce the exact folds (for example to compare with another implementation).
+pub fn kfold_assignment(y: &[bool], folds: usize, seed: u64) -> Vec<usize> {
+    let mut pos: Vec<usize> = (0..y.len()).filter(|&r| y[r]).collect();
+    let mut neg: Vec<usize> = (0..y.len()).filter(|&r| !y[r]).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    pos.shuffle(&mut rng);
+    neg.shuffle(&mut rng);
+    let mut fold_of = vec![0usize; y.len()];
+    for (i, &r) in pos.iter().chain(&neg).enumerate() {
+        fold_of[r] = i % folds.max(1);
+    }
+    fold_of
 }
 
 fn not_converged(stage: &str, cfg: &FitConfig, r: &FitResult) -> Option<ModelWarning> {

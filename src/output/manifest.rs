@@ -58,6 +58,7 @@ pub struct Manifest {
     pub revenue_at_risk: f64,
     pub accounts_per_action: BTreeMap<&'static str, usize>,
     pub accounts_per_tier: BTreeMap<&'static str, usize>,
+    pub quality_gate: crate::quality::GateReport,
     pub timings: Vec<Timing>,
     pub warnings: Vec<String>,
     pub outputs: Vec<OutputFile>,
@@ -81,6 +82,11 @@ pub fn headline(
     }
     // Summed in rank order: a fixed order, so the figure is the same on every run.
     let expected = s.accounts.iter().map(|a| a.churn_probability).sum();
-    let revenue = s.accounts.iter().filter_map(|a| a.revenue_at_risk).sum();
+    // Folded from +0: std's float sum starts at -0, which prints "-0" with no MRR.
+    let revenue = s
+        .accounts
+        .iter()
+        .filter_map(|a| a.revenue_at_risk)
+        .fold(0.0, |sum, r| sum + r);
     (actions, tiers, expected, revenue)
 }

@@ -206,3 +206,28 @@ pub fn micros_type() -> DataType {
 pub fn churn() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("churn").unwrap()
 }
+
+/// A small simulated data set (600 accounts, 560 days), generated once per test binary.
+pub fn generated_data() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        churn()
+            .args([
+                "generate",
+                "--accounts",
+                "600",
+                "--seed",
+                "11",
+                "--days",
+                "560",
+                "--usage-scale",
+                "0.3",
+                "--out",
+            ])
+            .arg(dir.join("data"))
+            .assert()
+            .success();
+        dir.join("data")
+    })
+}

@@ -1,0 +1,371 @@
+//! One test per bad-input case of a nightly run: a clear message and a distinct exit
+//! code, or rows set aside and counted; never a panic, never half-written outputs.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use predicates::prelude::*;
+
+fn run_on(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    churn()
+        .args(["run", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .arg("--models")
+        .arg(out.join("models"))
+        .args(extra)
+        .assert()
+}
+
+fn validate(f: &Fixture) -> assert_cmd::assert::Assert {
+    churn().args(["validate", "--data"]).arg(f.path()).assert()
+}
+
+#[test]
+fn an_empty_accounts_table_is_an_error() {
+    let f = Fixture::new();
+    f.put("accounts", &[accounts_batch().slice(0, 0)]);
+    validate(&f).code(3).stderr(predicate::str::contains(
+        "table `accounts` has no usable rows",
+    ));
+}
+
+#[test]
+fn an_empty_usage_table_is_reported_unusable() {
+    let f = Fixture::new();
+    f.put("usage", &[usage_batch().slice(0, 0)]);
+    validate(&f)
+        .code(3)
+        .stdout(predicate::str::contains("usage table has no usable rows"));
+}
+
+#[test]
+fn null_keys_in_accounts_are_set_aside_and_counted() {
+    let f = Fixture::new();
+    f.put(
+        "accounts",
+        &[with(
+            &accounts_batch(),
+            "account_id",
+            text(&[Some("A1"), Some("A2"), None]),
+        )],
+    );
+    validate(&f).code(0).stdout(predicate::str::contains(
+        "accounts           1 rows set aside: null or empty account_id",
+    ));
+}
+
+#[test]
+fn non_finite_numbers_are_set_aside_or_ignored() {
+    let f = Fixture::new();
+    f.put(
+        "usage",
+        &[with(
+            &usage_batch(),
+            "quantity",
+            num(&[Some(f64::INFINITY), Some(-1.0), Some(f64::NAN), Some(1.0)]),
+        )],
+    );
+    f.put(
+        "accounts",
+        &[with(
+            &accounts_batch(),
+            "mrr",
+            num(&[Some(f64::NAN), Some(-5.0), None]),
+        )],
+    );
+    f.put(
+        "surveys",
+        &[with(
+            &surveys_batch(),
+            "score",
+            num(&[Some(f64::INFINITY), Some(3.0), Some(4.0)]),
+        )],
+    );
+    validate(&f)
+        .code(0)
+        .stdout(predicate::str::contains(
+            "3 rows set aside: negative or non-finite quantity",
+        ))
+        .stdout(predicate::str::contains(
+            "2 values ignored: mrr negative or not finite",
+        ))
+        .stdout(predicate::str::contains(
+            "1 rows set aside: score missing or not finite",
+        ));
+}
+
+#[test]
+fn unknown_survey_kinds_and_out_of_range_scores_are_set_aside() {
+    let f = Fixture::new();
+    f.put(
+        "surveys",
+        &[batch(vec![
+            (
+                "account_id",
+                text(&[Some("A1"), Some("A1"), Some("A2"), Some("A2")]),
+            ),
+            ("responded_at", ts(&[Some(JAN1); 4])),
+            (
+                "kind",
+                text(&[Some("ces"), Some("csat"), Some("csat"), Some("nps")]),
+            ),
+            ("score", num(&[Some(3.0), Some(0.0), Some(8.0), Some(-1.0)])),
+            ("scale_max", num(&[None, None, Some(7.0), None])),
+        ])],
+    );
+    validate(&f)
+        .code(0)
+        .stdout(predicate::str::contains(
+            "unknown survey kind (expected nps or csat) (e.g. ",
+        ))
+        .stdout(predicate::str::contains("csat score outside 1..scale_max"))
+        .stdout(predicate::str::contains(
+            "2 rows set aside: csat score outside 1..scale_max",
+        ))
+        .stdout(predicate::str::contains("row 2: 0 (scale_max 5)"))
+        .stdout(predicate::str::contains("nps score outside 0-10"));
+}
+
+#[test]
+fn impossible_instants_are_set_aside() {
+    let f = Fixture::new();
+    let far_future = JAN1 + 40_000 * DAY;
+    f.put(
+        "accounts",
+        &[with(
+            &accounts_batch(),
+            "churned_at",
+            ts(&[None, Some(JAN1 + 20 * DAY), Some(JAN1 - 2000 * DAY)]),
+        )],
+    );
+    f.put(
+        "tickets",
+        &[with(
+            &tickets_batch(),
+            "resolved_at",
+            ts(&[Some(JAN1 - DAY), None]),
+        )],
+    );
+    f.put(
+        "usage",
+        &[with(
+            &usage_batch(),
+            "ts",
+            ts(&[Some(far_future), Some(100), Some(JAN1), Some(JAN1)]),
+        )],
+    );
+    validate(&f)
+        .code(0)
+        .stdout(predicate::str::contains("churned_at before started_at"))
+        .stdout(predicate::str::contains("resolved_at before opened_at"))
+        .stdout(predicate::str::contains("ts in the future"))
+        .stdout(predicate::str::contains("ts before 1990"));
+}
+
+#[test]
+fn a_training_window_without_churners_cannot_train() {
+    let out = tempfile::tempdir().unwrap();
+    let f = Fixture::new();
+    // Enough accounts to pass the row minimum, none of them churned.
+    let n = 80;
+    let ids: Vec<String> = (0..n).map(|i| format!("A{i}")).collect();
+    let id_refs: Vec<Option<&str>> = ids.iter().map(|s| Some(s.as_str())).collect();
+    f.put(
+        "accounts",
+        &[batch(vec![
+            ("account_id", text(&id_refs)),
+            ("started_at", ts(&vec![Some(JAN1 - 900 * DAY); n])),
+            ("churned_at", ts(&vec![None; n])),
+        ])],
+    );
+    run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
+        .code(4)
+        .stderr(predicate::str::contains("no churners"));
+    assert!(!out.path().join("run_date=2026-01-10").exists());
+}
+
+#[test]
+fn too_few_labelled_rows_cannot_train() {
+    let out = tempfile::tempdir().unwrap();
+    let f = Fixture::new();
+    run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
+        .code(4)
+        .stderr(predicate::str::contains("rows"));
+}
+
+#[test]
+fn an_as_of_date_outside_the_data_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let data = generated_data();
+    run_on(data, out.path(), &["--as-of", "2030-01-01"])
+        .code(2)
+        .stderr(predicate::str::contains("after the data ends"));
+    run_on(data, out.path(), &["--as-of", "1995-01-01"])
+        .code(2)
+        .stderr(predicate::str::contains("before the data begins"));
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_written_is_an_io_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("not-a-folder");
+    std::fs::write(&file, b"x").unwrap();
+    run_on(generated_data(), &file.join("out"), &[])
+        .code(5)
+        .stderr(predicate::str::contains("not-a-folder"));
+}
+
+#[test]
+fn a_second_run_on_a_locked_output_folder_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let lock = std::fs::File::create(out.path().join(".churn.lock")).unwrap();
+    lock.try_lock().unwrap();
+    run_on(generated_data(), out.path(), &[])
+        .code(5)
+        .stderr(predicate::str::contains("another churn run is writing"));
+    assert!(!out.path().join("run_date=2026-11-01").exists());
+}
+
+#[test]
+fn the_quality_gate_refuses_to_publish_and_keeps_earlier_outputs() {
+    let out = tempfile::tempdir().unwrap();
+    run_on(generated_data(), out.path(), &[]).success();
+    let published = out.path().join("run_date=2026-11-01/account_risk.csv");
+    let before = std::fs::read(&published).unwrap();
+    run_on(
+        generated_data(),
+        out.path(),
+        &["--min-auc", "0.999", "--high-lift", "2"],
+    )
+    .code(4)
+    .stderr(predicate::str::contains("quality gate"))
+    .stderr(predicate::str::contains("below the floor 0.999"));
+    assert_eq!(
+        std::fs::read(&published).unwrap(),
+        before,
+        "the earlier run is untouched"
+    );
+    run_on(
+        generated_data(),
+        out.path(),
+        &["--min-auc", "0.999", "--force"],
+    )
+    .success();
+    let manifest =
+        std::fs::read_to_string(out.path().join("run_date=2026-11-01/manifest.json")).unwrap();
+    assert!(manifest.contains("quality gate overridden with --force"));
+}
+
+#[test]
+fn collapsed_usage_trips_the_quality_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // Copy the generated data but keep only one usage file of four.
+    copy_dir(generated_data(), &data);
+    let usage = data.join("usage");
+    let mut parts: Vec<_> = std::fs::read_dir(&usage)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    parts.sort();
+    assert!(parts.len() >= 2);
+    // Scoring with a model trained on complete data, against incomplete usage.
+    let models = tmp.path().join("models");
+    run_on(generated_data(), &tmp.path().join("out0"), &[]).success();
+    std::fs::rename(tmp.path().join("out0/models"), &models).unwrap();
+    for p in &parts[1..] {
+        std::fs::remove_file(p).unwrap();
+    }
+    churn()
+        .args(["score", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .arg("--models")
+        .arg(&models)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("usage collapsed"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_training_window_with_only_churners_cannot_train() {
+    let out = tempfile::tempdir().unwrap();
+    let f = Fixture::new();
+    // Every account starts a day before one training date and churns ten days after
+    // it: every labelled row is a churner.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+    let last = churn::time::date_to_micros(as_of - chrono::Duration::days(90));
+    let n = 130;
+    let ids: Vec<String> = (0..n).map(|i| format!("C{i}")).collect();
+    let id_refs: Vec<Option<&str>> = ids.iter().map(|s| Some(s.as_str())).collect();
+    let t = |i: usize| last - (i % 13) as i64 * 30 * DAY;
+    let started: Vec<Option<i64>> = (0..n).map(|i| Some(t(i) - DAY)).collect();
+    let churned: Vec<Option<i64>> = (0..n).map(|i| Some(t(i) + 10 * DAY)).collect();
+    f.put(
+        "accounts",
+        &[batch(vec![
+            ("account_id", text(&id_refs)),
+            ("started_at", ts(&started)),
+            ("churned_at", ts(&churned)),
+        ])],
+    );
+    run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
+        .code(4)
+        .stderr(predicate::str::contains(
+            "has only churners (no retained accounts)",
+        ));
+    assert!(!out.path().join("run_date=2026-01-10").exists());
+}
+
+#[test]
+fn a_model_whose_features_do_not_match_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A model trained on a customer's own feature table has other features.
+    let csv = tmp.path().join("table.csv");
+    let mut body = String::from("id,usage,tickets,churned\n");
+    for i in 0..300 {
+        body.push_str(&format!(
+            "c{i},{},{},{}\n",
+            (i * 7) % 50,
+            i % 5,
+            if i % 4 == 0 { "yes" } else { "no" }
+        ));
+    }
+    std::fs::write(&csv, body).unwrap();
+    let models = tmp.path().join("models");
+    churn()
+        .args(["train", "--features"])
+        .arg(&csv)
+        .args(["--label", "churned", "--id", "id", "--models"])
+        .arg(&models)
+        .assert()
+        .success();
+    churn()
+        .args(["score", "--data"])
+        .arg(generated_data())
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .arg("--models")
+        .arg(&models)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("feature"));
+    assert!(!tmp.path().join("out/run_date=2026-11-01").exists());
+}
