@@ -353,6 +353,23 @@ mod tests {
     }
 
     #[test]
+    fn last_use_is_seen_across_the_whole_look_back_of_a_single_date() {
+        // Scoring with a saved model has one observation date: a last use 120 days
+        // before it is neither in the 30- nor the 90-day window, and must still count.
+        let t = 1000;
+        let w = Windows::new(&[t]);
+        let mut acc = UsageAcc::new(&w, 1, 2);
+        acc.add(
+            &w,
+            &batch(&[(0, t - 120, 1, 1.0), (1, t - LOOKBACK_DAYS - 1, 1, 1.0)]),
+        );
+        assert_eq!(acc.days_since_last(&w, 0, t), Some(120));
+        assert_eq!(acc.sums[0].events_90, 0);
+        // Older than the look-back: unseen, read by the caller as the cap.
+        assert_eq!(acc.days_since_last(&w, 1, t), None);
+    }
+
+    #[test]
     fn merge_equals_one_pass() {
         let w = Windows::new(&[500, 530]);
         let rows = [
