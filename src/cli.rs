@@ -327,6 +327,10 @@ pub struct ModelArgs {
     /// Cap on solver iterations per fit.
     #[arg(long, default_value_t = 500)]
     pub max_iterations: u64,
+    /// Fit the alpha grid on at most this many evenly spaced training rows (0 = all);
+    /// the chosen alpha is then fitted on every row.
+    #[arg(long, default_value_t = 200_000)]
+    pub selection_rows: usize,
 }
 
 impl ModelArgs {
@@ -334,6 +338,7 @@ impl ModelArgs {
         churn::model::TrainParams {
             alphas: self.alphas.clone(),
             max_iterations: self.max_iterations,
+            selection_rows: self.selection_rows,
             ..Default::default()
         }
     }

@@ -115,7 +115,7 @@ pub fn prepare(
     Ok(Prepared { data, plan, matrix })
 }
 
-/// The labelled rows (training dates) as the model stage's input.
+/// The labelled rows (training dates) as the model stage's input, as a copy.
 pub fn training_set(m: &FeatureMatrix) -> TrainingSet {
     let (train, _) = m.split();
     TrainingSet {
@@ -124,6 +124,33 @@ pub fn training_set(m: &FeatureMatrix) -> TrainingSet {
         y: train.iter().map(|&r| m.label[r] == Some(true)).collect(),
         group: train.iter().map(|&r| m.date[r]).collect(),
     }
+}
+
+/// The labelled rows' features. They come first in the matrix (rows are by date, the
+/// as-of date last), so this borrows them instead of copying a matrix that is hundreds
+/// of megabytes on a large book.
+fn labelled_x(m: &FeatureMatrix) -> ndarray::CowArray<'_, f64, ndarray::Ix2> {
+    let (train, _) = m.split();
+    if train.iter().enumerate().all(|(i, &r)| i == r) {
+        m.x.slice(ndarray::s![..train.len(), ..]).into()
+    } else {
+        m.x.select(ndarray::Axis(0), &train).into()
+    }
+}
+
+fn train_on(m: &FeatureMatrix, params: &TrainParams) -> Result<model::Trained, model::ModelError> {
+    let (train, _) = m.split();
+    let specs = features::defs::specs();
+    let y: Vec<bool> = train.iter().map(|&r| m.label[r] == Some(true)).collect();
+    let group: Vec<u32> = train.iter().map(|&r| m.date[r]).collect();
+    let x = labelled_x(m);
+    let view = model::TrainingView {
+        specs: &specs,
+        x: x.view(),
+        y: &y,
+        group: &group,
+    };
+    model::train_view(&view, params)
 }
 
 /// A trained model, saved under the models folder.
@@ -139,11 +166,11 @@ pub fn train(
     models_dir: &Path,
     timings: &mut Timings,
 ) -> Result<TrainOutcome, Error> {
-    let set = training_set(&p.matrix);
-    let trained = timings.time("train", || model::train(&set, params))?;
+    let trained = timings.time("train", || train_on(&p.matrix, params))?;
     let warnings = trained.warnings.iter().map(|w| w.to_string()).collect();
     let mut extra = std::collections::BTreeMap::new();
-    let reference = crate::quality::Reference::of(set.x.view(), &features::defs::names());
+    let reference =
+        crate::quality::Reference::of(labelled_x(&p.matrix).view(), &features::defs::names());
     extra.insert(
         crate::quality::REFERENCE_KEY.to_string(),
         serde_json::to_string(&reference).map_err(|e| {

@@ -82,6 +82,17 @@ pub fn gradient_norm(
 /// Both classes must be present. `train` is the usual entry point; this one serves
 /// callers that build their own design matrix, and speed measurements.
 pub fn fit(x: ArrayView2<f64>, y: &[bool], cfg: &FitConfig) -> Result<FitResult, ModelError> {
+    fit_starting_at(x, y, cfg, None)
+}
+
+/// Like [`fit`], starting from `start` (coefficients, intercept) when given: a nearby
+/// solution, such as the same alpha fitted on fewer rows, saves most iterations.
+pub fn fit_starting_at(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    cfg: &FitConfig,
+    start: Option<(Vec<f64>, f64)>,
+) -> Result<FitResult, ModelError> {
     let n = y.len();
     let positives = y.iter().filter(|v| **v).count();
     if positives == 0 || positives == n {
@@ -89,10 +100,14 @@ pub fn fit(x: ArrayView2<f64>, y: &[bool], cfg: &FitConfig) -> Result<FitResult,
             "a fit needs both churners and non-churners".into(),
         ));
     }
-    let start = if cfg.warm_start_rows > 0 && n > 2 * cfg.warm_start_rows {
-        warm_start(x, y, cfg)
-    } else {
-        None
+    let start = match start {
+        Some((w, b))
+            if w.len() == x.ncols() && b.is_finite() && w.iter().all(|v| v.is_finite()) =>
+        {
+            Some((w, b))
+        }
+        _ if cfg.warm_start_rows > 0 && n > 2 * cfg.warm_start_rows => warm_start(x, y, cfg),
+        _ => None,
     };
     // Without a warm start, begin at the base rate: the intercept alone is then right.
     let (w0, b0) = start.unwrap_or_else(|| {
@@ -167,6 +182,7 @@ fn fit_from(
     }
     init[x.ncols()] = s * b0;
 
+    let started = std::time::Instant::now();
     let dataset = DatasetBase::new(x, Array1::from(y.to_vec()));
     let model = LogisticRegression::default()
         .alpha(alpha)
@@ -185,6 +201,15 @@ fn fit_from(
         )));
     }
     let gradient_norm = gradient_norm(x, y, alpha, &coef, intercept);
+    tracing::debug!(
+        alpha,
+        rows = n,
+        columns = x.ncols(),
+        seconds = started.elapsed().as_secs_f64(),
+        gradient_norm,
+        tolerance,
+        "logistic fit"
+    );
     Ok(FitResult {
         intercept,
         coef,

@@ -5,7 +5,7 @@ use super::fit::{self, FitConfig, FitResult};
 use super::metrics::{self, Metrics};
 use super::score::{Coefficient, Fitted};
 use super::transform::Preprocessor;
-use super::{ModelError, ModelWarning, TrainParams, TrainingSet, Validation};
+use super::{ModelError, ModelWarning, TrainParams, TrainingSet, TrainingView, Validation};
 use ndarray::ArrayView2;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -30,6 +30,10 @@ pub struct Selection {
     pub grid: Vec<GridPoint>,
     pub max_iterations: u64,
     pub tolerance_per_row: f64,
+    /// Training rows the alpha grid was fitted on, per split (all of them unless
+    /// `TrainParams::selection_rows` capped it).
+    #[serde(default)]
+    pub selection_rows: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,8 +96,8 @@ fn require_rows(rows: usize, min: usize, part: &str) -> Result<(), ModelError> {
     Ok(())
 }
 
-fn splits(set: &TrainingSet, params: &TrainParams) -> Result<Vec<Split>, ModelError> {
-    let y = &set.y;
+fn splits(set: &TrainingView, params: &TrainParams) -> Result<Vec<Split>, ModelError> {
+    let y = set.y;
     match params.validation {
         Validation::OutOfTime => {
             let latest = *set.group.iter().max().expect("rows checked non-empty");
@@ -190,8 +194,8 @@ fn choose(grid: &[GridPoint]) -> usize {
     best
 }
 
-fn counts(set: &TrainingSet) -> TrainingCounts {
-    let mut groups: Vec<u32> = set.group.clone();
+fn counts(set: &TrainingView) -> TrainingCounts {
+    let mut groups: Vec<u32> = set.group.to_vec();
     groups.sort_unstable();
     groups.dedup();
     let per_group = groups
@@ -201,7 +205,7 @@ fn counts(set: &TrainingSet) -> TrainingCounts {
             GroupCount {
                 group: g,
                 rows: rows.len(),
-                positives: positives(&set.y, &rows),
+                positives: positives(set.y, &rows),
             }
         })
         .collect();
@@ -216,11 +220,16 @@ fn counts(set: &TrainingSet) -> TrainingCounts {
 /// whatever the rayon thread count (each fit is sequential; results are collected in
 /// grid order and reduced sequentially).
 pub fn train(set: &TrainingSet, params: &TrainParams) -> Result<Trained, ModelError> {
+    train_view(&set.view(), params)
+}
+
+/// [`train`] on borrowed rows, for example the labelled rows of a larger matrix.
+pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, ModelError> {
     params.check()?;
     set.check()?;
     let all: Vec<usize> = (0..set.y.len()).collect();
     require_rows(all.len(), params.min_rows, "the training data")?;
-    require_both_classes(&set.y, &all, "the training window")?;
+    require_both_classes(set.y, &all, "the training window")?;
     let splits = splits(set, params)?;
 
     let cfg = |alpha| FitConfig {
@@ -229,8 +238,22 @@ pub fn train(set: &TrainingSet, params: &TrainParams) -> Result<Trained, ModelEr
         tolerance_per_row: params.tolerance_per_row,
         warm_start_rows: params.warm_start_rows,
     };
-    let x = set.x.view();
-    let prepared = splits
+    let x = set.x;
+
+    // The grid is fitted on at most `selection_rows` training rows per split.
+    let grid_splits: Vec<Split> = splits
+        .iter()
+        .map(|s| Split {
+            name: s.name.clone(),
+            train: selection_subsample(set.y, &s.train, params.selection_rows),
+            valid: s.valid.clone(),
+        })
+        .collect();
+    let subsampled = grid_splits
+        .iter()
+        .zip(&splits)
+        .any(|(g, s)| g.train.len() < s.train.len());
+    let prepared = grid_splits
         .iter()
         .map(|s| prepare(set, x, s))
         .collect::<Result<Vec<_>, _>>()?;
@@ -239,18 +262,14 @@ pub fn train(set: &TrainingSet, params: &TrainParams) -> Result<Trained, ModelEr
     let tasks: Vec<(usize, usize)> = (0..splits.len())
         .flat_map(|s| (0..params.alphas.len()).map(move |a| (s, a)))
         .collect();
-    let results: Vec<Result<(FitResult, Vec<f64>), ModelError>> = tasks
+    let results: Vec<Result<(Fitted, FitResult, Vec<f64>), ModelError>> = tasks
         .par_iter()
         .map(|&(s, a)| {
             let p = &prepared[s];
             let r = fit::fit(p.train_x.view(), &p.train_y, &cfg(params.alphas[a]))?;
             let model = p.fitted(r.clone());
-            let probs: Vec<f64> = model
-                .logits(p.valid_x.view())
-                .into_iter()
-                .map(fit::sigmoid)
-                .collect();
-            Ok((r, probs))
+            let probs = p.valid_probabilities(&model);
+            Ok((model, r, probs))
         })
         .collect();
     let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -260,10 +279,15 @@ pub fn train(set: &TrainingSet, params: &TrainParams) -> Result<Trained, ModelEr
     for (a, &alpha) in params.alphas.iter().enumerate() {
         let mut split_log_loss = Vec::new();
         let mut converged = true;
-        for (s, split) in splits.iter().enumerate() {
-            let (r, probs) = &results[s * params.alphas.len() + a];
+        for (s, split) in grid_splits.iter().enumerate() {
+            let (_, r, probs) = &results[s * params.alphas.len() + a];
             split_log_loss.push(metrics::log_loss(probs, &prepared[s].valid_y));
-            if let Some(w) = not_converged(&split.name, &cfg(alpha), r) {
+            let stage = if subsampled {
+                format!("{} (alpha grid on {} rows)", split.name, split.train.len())
+            } else {
+                split.name.clone()
+            };
+            if let Some(w) = not_converged(&stage, &cfg(alpha), r) {
                 warnings.push(w);
                 converged = false;
             }
@@ -278,26 +302,49 @@ pub fn train(set: &TrainingSet, params: &TrainParams) -> Result<Trained, ModelEr
     }
     let best = choose(&grid);
     let chosen_alpha = grid[best].alpha;
+    let final_cfg = cfg(chosen_alpha);
+
+    // The chosen alpha's model per split, trained on the split's every training row,
+    // and its validation predictions.
+    let mut chosen: Vec<(Fitted, Vec<f64>)> = results
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % params.alphas.len() == best)
+        .map(|(_, (model, _, probs))| (model, probs))
+        .collect();
+    drop(prepared);
+    if subsampled {
+        // One split at a time, so only one full design matrix is held.
+        for (s, split) in splits.iter().enumerate() {
+            let p = prepare(set, x, split)?;
+            let start = start_for(&chosen[s].0, &p.pre);
+            let r = fit::fit_starting_at(p.train_x.view(), &p.train_y, &final_cfg, Some(start))?;
+            warnings.extend(not_converged(&split.name, &final_cfg, &r));
+            let model = p.fitted(r);
+            let probs = p.valid_probabilities(&model);
+            chosen[s] = (model, probs);
+        }
+    }
 
     // Validation metrics of the chosen alpha: predictions pooled over the splits, placed
     // in row order so pooling does not depend on split order.
     let mut pooled: Vec<(usize, f64)> = Vec::new();
-    for (s, split) in splits.iter().enumerate() {
-        let (_, probs) = &results[s * params.alphas.len() + best];
+    for (split, (_, probs)) in splits.iter().zip(&chosen) {
         pooled.extend(split.valid.iter().copied().zip(probs.iter().copied()));
     }
     pooled.sort_by_key(|(r, _)| *r);
     let vp: Vec<f64> = pooled.iter().map(|(_, p)| *p).collect();
     let vy: Vec<bool> = pooled.iter().map(|(r, _)| set.y[*r]).collect();
     let validation_metrics = metrics::evaluate(&vp, &vy);
-    drop(results);
-    drop(prepared);
 
-    // Refit preprocessing and coefficients on every row.
+    // Refit preprocessing and coefficients on every row, starting from the first
+    // split's solution (the same alpha on most of the same rows).
     let (pre, pre_warnings) = Preprocessor::fit(&set.specs, x, &all)?;
     let (design, _) = pre.design(x, &all)?;
-    let final_cfg = cfg(chosen_alpha);
-    let r = fit::fit(design.view(), &set.y, &final_cfg)?;
+    let start = start_for(&chosen[0].0, &pre);
+    drop(chosen);
+    let r = fit::fit_starting_at(design.view(), set.y, &final_cfg, Some(start))?;
+    drop(design);
     warnings.extend(pre_warnings);
     warnings.extend(not_converged("final fit on all rows", &final_cfg, &r));
     let model = build_fitted(&set.specs, pre, r);
@@ -310,6 +357,7 @@ pub fn train(set: &TrainingSet, params: &TrainParams) -> Result<Trained, ModelEr
             grid,
             max_iterations: params.max_iterations,
             tolerance_per_row: params.tolerance_per_row,
+            selection_rows: grid_splits.iter().map(|s| s.train.len()).collect(),
         },
         metrics: validation_metrics,
         training: counts(set),
@@ -331,9 +379,50 @@ impl Prepared {
     fn fitted(&self, r: FitResult) -> Fitted {
         build_fitted(&self.specs, self.pre.clone(), r)
     }
+
+    fn valid_probabilities(&self, model: &Fitted) -> Vec<f64> {
+        model
+            .logits(self.valid_x.view())
+            .into_iter()
+            .map(fit::sigmoid)
+            .collect()
+    }
 }
 
-fn prepare(set: &TrainingSet, x: ArrayView2<f64>, s: &Split) -> Result<Prepared, ModelError> {
+/// A starting point for a fit under preprocessing `pre`: `model`'s coefficients matched
+/// by column name (0 for a column it lacks). Means and deviations learned on other rows
+/// differ a little, which only moves the start.
+fn start_for(model: &Fitted, pre: &Preprocessor) -> (Vec<f64>, f64) {
+    let coef = pre
+        .column_names()
+        .iter()
+        .map(|name| {
+            model
+                .coefficients
+                .iter()
+                .find(|c| &c.column == name)
+                .map_or(0.0, |c| c.value)
+        })
+        .collect();
+    (coef, model.intercept)
+}
+
+/// Evenly spaced rows of `rows`, at most `cap` of them (0 = no cap). Keeps every row
+/// when the subsample would miss a class.
+fn selection_subsample(y: &[bool], rows: &[usize], cap: usize) -> Vec<usize> {
+    let n = rows.len();
+    if cap == 0 || n <= cap {
+        return rows.to_vec();
+    }
+    let sample: Vec<usize> = (0..cap).map(|i| rows[i * n / cap]).collect();
+    let p = positives(y, &sample);
+    if p == 0 || p == sample.len() {
+        return rows.to_vec();
+    }
+    sample
+}
+
+fn prepare(set: &TrainingView, x: ArrayView2<f64>, s: &Split) -> Result<Prepared, ModelError> {
     let (pre, _) = Preprocessor::fit(&set.specs, x, &s.train)?;
     let (train_x, _) = pre.design(x, &s.train)?;
     let (valid_x, _) = pre.design(x, &s.valid)?;
@@ -343,7 +432,7 @@ fn prepare(set: &TrainingSet, x: ArrayView2<f64>, s: &Split) -> Result<Prepared,
         pre,
         train_x,
         valid_x,
-        specs: set.specs.clone(),
+        specs: set.specs.to_vec(),
     })
 }
 
@@ -391,6 +480,21 @@ mod tests {
     }
 
     #[test]
+    fn selection_rows_are_evenly_spaced_and_keep_both_classes() {
+        let y: Vec<bool> = (0..100).map(|i| i % 10 == 0).collect();
+        let rows: Vec<usize> = (0..100).collect();
+        assert_eq!(selection_subsample(&y, &rows, 0), rows);
+        assert_eq!(selection_subsample(&y, &rows, 100), rows);
+        assert_eq!(
+            selection_subsample(&y, &rows, 20),
+            (0..20).map(|i| i * 5).collect::<Vec<_>>()
+        );
+        // The only churner is row 5, which rows 0, 10, 20... miss: every row is kept.
+        let one: Vec<bool> = (0..100).map(|i| i == 5).collect();
+        assert_eq!(selection_subsample(&one, &rows, 10), rows);
+    }
+
+    #[test]
     fn folds_are_stratified_and_fixed_by_the_seed() {
         let n = 103;
         let set = TrainingSet {
@@ -404,7 +508,7 @@ mod tests {
             min_rows: 10,
             ..TrainParams::default()
         };
-        let a = splits(&set, &params(7)).unwrap();
+        let a = splits(&set.view(), &params(7)).unwrap();
         assert_eq!(a.len(), 4);
         let mut seen = vec![0; n];
         for s in &a {
@@ -415,9 +519,9 @@ mod tests {
             s.valid.iter().for_each(|&r| seen[r] += 1);
         }
         assert!(seen.iter().all(|&c| c == 1), "every row validated once");
-        let again = splits(&set, &params(7)).unwrap();
+        let again = splits(&set.view(), &params(7)).unwrap();
         assert!(a.iter().zip(&again).all(|(x, y)| x.valid == y.valid));
-        let other = splits(&set, &params(8)).unwrap();
+        let other = splits(&set.view(), &params(8)).unwrap();
         assert!(a.iter().zip(&other).any(|(x, y)| x.valid != y.valid));
     }
 }

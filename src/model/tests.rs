@@ -244,6 +244,54 @@ fn training_is_bit_identical_with_one_and_two_threads() {
 }
 
 #[test]
+fn a_capped_alpha_grid_still_validates_and_refits_on_every_row() {
+    let set = synthetic(6000, 0.15, 4, 11);
+    let params = |selection_rows| TrainParams {
+        alphas: vec![1.0],
+        tolerance_per_row: 1e-10,
+        max_iterations: 2000,
+        selection_rows,
+        ..TrainParams::default()
+    };
+    let all = train(&set, &params(0)).unwrap();
+    let capped = train(&set, &params(400)).unwrap();
+    assert_eq!(all.selection.selection_rows, vec![4500]);
+    assert_eq!(capped.selection.selection_rows, vec![400]);
+    // Metrics and coefficients come from fits on every row, which reach the same
+    // optimum whatever rows the grid saw.
+    let (a, c) = (&all.metrics, &capped.metrics);
+    assert!(
+        (a.roc_auc - c.roc_auc).abs() < 1e-9,
+        "{} vs {}",
+        a.roc_auc,
+        c.roc_auc
+    );
+    assert!((a.log_loss - c.log_loss).abs() < 1e-9);
+    for name in NAMES {
+        assert!((coef(&all, name) - coef(&capped, name)).abs() < 1e-6);
+    }
+    assert_eq!(capped.training.rows, 6000);
+}
+
+#[test]
+fn a_capped_alpha_grid_is_bit_identical_with_one_and_two_threads() {
+    let set = synthetic(4000, 0.12, 4, 12);
+    let params = TrainParams {
+        selection_rows: 700,
+        warm_start_rows: 300,
+        ..TrainParams::default()
+    };
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| format!("{:?}", train(&set, &params).unwrap()))
+    };
+    assert!(run(1) == run(2), "trained models differ");
+}
+
+#[test]
 fn a_window_without_churners_is_refused_by_name() {
     let mut set = synthetic(400, 0.2, 2, 7);
     // group 1 is the validation window; strip the churners from the training window
