@@ -322,7 +322,7 @@ pub struct ModelArgs {
     #[arg(long, default_value = "models")]
     pub models: PathBuf,
     /// L2 strengths to choose from by out-of-time validation (comma-separated).
-    #[arg(long, value_delimiter = ',', default_values_t = vec![0.1, 1.0, 10.0, 100.0, 1000.0])]
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.1, 1.0, 10.0, 100.0, 1000.0, 10_000.0])]
     pub alphas: Vec<f64>,
     /// Cap on solver iterations per fit.
     #[arg(long, default_value_t = 500)]

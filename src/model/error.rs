@@ -113,6 +113,9 @@ pub enum ModelWarning {
     /// Missing values at scoring time in a feature that had none in training: they get
     /// the training median and so contribute nothing distinctive.
     UnseenMissing { feature: String, rows: usize },
+    /// The chosen alpha is the grid's smallest or largest and beat its neighbour: the
+    /// best value may lie beyond the grid.
+    AlphaAtGridEdge { alpha: f64, largest: bool },
 }
 
 impl std::fmt::Display for ModelWarning {
@@ -141,6 +144,12 @@ impl std::fmt::Display for ModelWarning {
             ModelWarning::UnseenMissing { feature, rows } => write!(
                 f,
                 "feature '{feature}': {rows} missing values at scoring time, none in training; imputed the training median"
+            ),
+            ModelWarning::AlphaAtGridEdge { alpha, largest } => write!(
+                f,
+                "the chosen alpha {alpha} is the {} of the grid; a {} value may validate better (--alphas)",
+                if *largest { "largest" } else { "smallest" },
+                if *largest { "larger" } else { "smaller" }
             ),
         }
     }

@@ -142,7 +142,7 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            alphas: vec![0.01, 0.1, 1.0, 10.0, 100.0, 1000.0],
+            alphas: vec![0.1, 1.0, 10.0, 100.0, 1000.0, 10_000.0],
             validation: Validation::OutOfTime,
             max_iterations: 500,
             tolerance_per_row: 1e-4,

@@ -194,6 +194,45 @@ fn choose(grid: &[GridPoint]) -> usize {
     best
 }
 
+/// A warning when the chosen point is the grid's smallest or largest alpha and its
+/// neighbour validated worse, so the best alpha may lie beyond the grid.
+fn at_grid_edge(grid: &[GridPoint], best: usize) -> Option<ModelWarning> {
+    if grid.len() < 3 {
+        return None;
+    }
+    let alpha = grid[best].alpha;
+    let next = |larger: bool| {
+        grid.iter()
+            .filter(|g| {
+                if larger {
+                    g.alpha < alpha
+                } else {
+                    g.alpha > alpha
+                }
+            })
+            .max_by(|a, b| {
+                let (x, y) = if larger {
+                    (a.alpha, b.alpha)
+                } else {
+                    (b.alpha, a.alpha)
+                };
+                x.total_cmp(&y)
+            })
+    };
+    let largest = grid.iter().all(|g| g.alpha <= alpha);
+    let smallest = grid.iter().all(|g| g.alpha >= alpha);
+    let neighbour = if largest {
+        next(true)
+    } else if smallest {
+        next(false)
+    } else {
+        return None;
+    };
+    neighbour
+        .filter(|n| n.validation_log_loss > grid[best].validation_log_loss)
+        .map(|_| ModelWarning::AlphaAtGridEdge { alpha, largest })
+}
+
 fn counts(set: &TrainingView) -> TrainingCounts {
     let mut groups: Vec<u32> = set.group.to_vec();
     groups.sort_unstable();
@@ -302,6 +341,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
     }
     let best = choose(&grid);
     let chosen_alpha = grid[best].alpha;
+    warnings.extend(at_grid_edge(&grid, best));
     let final_cfg = cfg(chosen_alpha);
 
     // The chosen alpha's model per split, trained on the split's every training row,
@@ -477,6 +517,32 @@ mod tests {
             point(1.0, 0.3),
         ];
         assert_eq!(choose(&g), 2);
+    }
+
+    #[test]
+    fn a_choice_at_either_end_of_the_grid_is_flagged() {
+        let g = [point(0.1, 0.30), point(1.0, 0.25), point(10.0, 0.20)];
+        assert_eq!(
+            at_grid_edge(&g, choose(&g)),
+            Some(ModelWarning::AlphaAtGridEdge {
+                alpha: 10.0,
+                largest: true
+            })
+        );
+        let g = [point(10.0, 0.30), point(0.1, 0.20), point(1.0, 0.25)];
+        assert_eq!(
+            at_grid_edge(&g, choose(&g)),
+            Some(ModelWarning::AlphaAtGridEdge {
+                alpha: 0.1,
+                largest: false
+            })
+        );
+        let inside = [point(0.1, 0.30), point(1.0, 0.20), point(10.0, 0.25)];
+        assert_eq!(at_grid_edge(&inside, choose(&inside)), None);
+        // A flat end (a tie goes to the larger alpha) says nothing about beyond it.
+        let flat = [point(0.1, 0.30), point(1.0, 0.20), point(10.0, 0.20)];
+        assert_eq!(at_grid_edge(&flat, choose(&flat)), None);
+        assert_eq!(at_grid_edge(&g[..2], 1), None);
     }
 
     #[test]
