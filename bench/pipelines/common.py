@@ -307,7 +307,7 @@ def design(x, fit_rows, apply_rows):
     return np.column_stack(cols_fit), np.column_stack(cols_apply)
 
 
-GRID = [0.1, 1.0, 10.0, 100.0, 1000.0]  # churn's default --alphas
+GRID = [0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]  # churn's default --alphas
 
 
 def fit_and_score(x, rows_j, labels, n_dates, alpha=10.0, grid=False):
