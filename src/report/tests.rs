@@ -392,6 +392,63 @@ fn owners_are_grouped_and_ordered_by_their_most_urgent_account() {
 }
 
 #[test]
+fn large_owners_show_their_most_urgent_accounts_and_count_the_rest() {
+    use Action::*;
+    let actions = [CallImmediately, FixIssues, Reference, Monitor, FixIssues];
+    let book = |n: u32| -> Vec<AccountRisk> {
+        (1..=n)
+            .map(|rank| {
+                let mut a = account(
+                    rank,
+                    &Acc {
+                        id: "A",
+                        name: None,
+                        owner: Some("Ann"),
+                        p: 0.5 - f64::from(rank) / 100.0,
+                        tier: RiskTier::Medium,
+                        action: actions[rank as usize % actions.len()],
+                        mrr: Some(100.0),
+                        nps: None,
+                    },
+                );
+                a.account_id = format!("A-{rank}");
+                a
+            })
+            .collect()
+    };
+    let accounts = book(25);
+    let by_rank: Vec<&AccountRisk> = accounts.iter().collect();
+    let o = &view::owners(&by_rank, 4, 3)[0];
+    let urgent: Vec<u32> = o.urgent.iter().map(|a| a.rank).collect();
+    let others: Vec<u32> = o.others.iter().map(|a| a.rank).collect();
+    // 15 call or fix accounts (ranks with rank % 5 in {0, 1, 4}), 10 others.
+    assert_eq!(urgent, vec![1, 4, 5, 6]);
+    assert_eq!(o.urgent_more, 11);
+    assert_eq!(others, vec![2, 3, 7]);
+    assert_eq!((o.others_total, o.others_more), (10, 7));
+    let all = &view::owners(&by_rank, 100, 100)[0];
+    assert_eq!((all.urgent.len(), all.urgent_more), (15, 0));
+    assert_eq!((all.others.len(), all.others_more), (10, 0));
+
+    // The page says how many are left out and where to find them.
+    let mut s = scores();
+    s.accounts = accounts;
+    let html = render_default(&s, &Surveys::default());
+    assert!(html.contains("10 accounts to ask for a reference or to monitor"));
+    assert!(
+        !html.contains("more account"),
+        "nothing left out at the page's limits"
+    );
+    // 520 accounts: 312 to call or fix (100 shown), 208 others (200 shown).
+    s.accounts = book(520);
+    let html = render_default(&s, &Surveys::default());
+    assert_eq!(html.matches("<article class=\"account\"").count(), 100);
+    assert!(html.contains("212 more accounts of Ann to call or fix"));
+    assert!(html.contains("208 accounts to ask for a reference or to monitor"));
+    assert!(html.contains("The first 200 by churn risk are listed; the other 8 are in"));
+}
+
+#[test]
 fn untrusted_text_is_escaped_everywhere() {
     let html = render_default(&scores(), &period_surveys());
     assert!(!html.contains(SCRIPT));

@@ -195,6 +195,8 @@ pub struct Report {
     pub actions: Vec<ActionView>,
     pub top_calls: Vec<AccountView>,
     pub calls_total: String,
+    pub urgent_per_owner: usize,
+    pub others_per_owner: usize,
     pub owners: Vec<OwnerView>,
     pub tiers: TiersView,
     pub quality: QualityView,
@@ -271,11 +273,23 @@ pub struct OwnerView {
     pub counts: Vec<ActionCount>,
     pub revenue_at_risk: String,
     pub expected_churners: String,
-    /// Call and fix accounts, shown in full.
+    /// Call and fix accounts, shown in full (the most urgent `URGENT_PER_OWNER`).
     pub urgent: Vec<AccountView>,
-    /// Reference and monitor accounts, shown as table rows.
+    /// Call and fix accounts beyond those shown.
+    pub urgent_more: usize,
+    /// Reference and monitor accounts, shown as table rows (the first
+    /// `OTHERS_PER_OWNER` by rank).
     pub others: Vec<AccountView>,
+    /// Reference and monitor accounts in all, and beyond those shown.
+    pub others_total: usize,
+    pub others_more: usize,
 }
+
+/// Accounts per owner shown in full (call, fix) and as table rows (reference,
+/// monitor). A page listing every account of a large book runs to tens of megabytes,
+/// more than a browser opens comfortably; the risk table holds every account.
+pub const URGENT_PER_OWNER: usize = 100;
+pub const OTHERS_PER_OWNER: usize = 200;
 
 #[derive(Debug, Serialize)]
 pub struct TiersView {
@@ -481,7 +495,9 @@ impl Report {
             actions,
             top_calls,
             calls_total: thousands(calls.len() as f64, 0),
-            owners: owners(&by_rank),
+            urgent_per_owner: URGENT_PER_OWNER,
+            others_per_owner: OTHERS_PER_OWNER,
+            owners: owners(&by_rank, URGENT_PER_OWNER, OTHERS_PER_OWNER),
             tiers,
             quality,
             drivers_per_account: crate::scoring::DRIVERS_PER_ACCOUNT,
@@ -490,7 +506,11 @@ impl Report {
 }
 
 /// Accounts by owner; owners by their most urgent (lowest-ranked) account, then name.
-fn owners(by_rank: &[&AccountRisk]) -> Vec<OwnerView> {
+pub(crate) fn owners(
+    by_rank: &[&AccountRisk],
+    urgent_cap: usize,
+    others_cap: usize,
+) -> Vec<OwnerView> {
     // Accounts arrive by rank, so each group's first account is its most urgent.
     let mut groups: BTreeMap<&str, Vec<&AccountRisk>> = BTreeMap::new();
     for a in by_rank {
@@ -513,6 +533,7 @@ fn owners(by_rank: &[&AccountRisk]) -> Vec<OwnerView> {
                     Action::CallImmediately | Action::FixIssues
                 )
             };
+            let others_total = accounts.iter().filter(|a| !urgent(a)).count();
             OwnerView {
                 anchor: format!("owner-{}", k + 1),
                 name: name.to_string(),
@@ -544,13 +565,22 @@ fn owners(by_rank: &[&AccountRisk]) -> Vec<OwnerView> {
                 urgent: accounts
                     .iter()
                     .filter(urgent)
+                    .take(urgent_cap)
                     .map(|a| AccountView::new(a))
                     .collect(),
+                urgent_more: accounts
+                    .iter()
+                    .filter(urgent)
+                    .count()
+                    .saturating_sub(urgent_cap),
                 others: accounts
                     .iter()
                     .filter(|a| !urgent(a))
+                    .take(others_cap)
                     .map(|a| AccountView::new(a))
                     .collect(),
+                others_total,
+                others_more: others_total.saturating_sub(others_cap),
             }
         })
         .collect()
