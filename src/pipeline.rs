@@ -112,6 +112,8 @@ pub fn prepare(
     let as_of = settle_as_of(&data, as_of, timings)?;
     let plan = Plan::new(as_of, settings).map_err(Error::Usage)?;
     let matrix = timings.time("features", || features::build(&data, &plan, progress))?;
+    let mut data = data;
+    data.tickets.release_rows();
     Ok(Prepared { data, plan, matrix })
 }
 
@@ -346,6 +348,8 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
                 training: Vec::new(),
             };
             let matrix = t.time("features", || features::build(&data, &plan, progress))?;
+            let mut data = data;
+            data.tickets.release_rows();
             (Prepared { data, plan, matrix }, model, None)
         }
         None => {
