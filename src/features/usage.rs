@@ -7,7 +7,7 @@
 //! exponentially weighted event rates are sums of fixed-point integer weights for the
 //! same reason.
 
-use ahash::AHashMap;
+use rayon::prelude::*;
 
 use crate::ingest::UsageBatch;
 use crate::time::micros_to_day;
@@ -135,46 +135,63 @@ pub struct WindowSums {
 
 /// Usage accumulators of one worker (or the merged total).
 pub struct UsageAcc {
-    n_accounts: usize,
+    n_dates: usize,
     words: usize,
     /// Active-day bitset per account over the timeline (account-major).
     pub days: Vec<u64>,
-    /// Indexed by date * accounts + account.
+    /// Indexed by account * dates + date: usage arrives grouped by account, so the
+    /// sums a run of rows updates stay in cache (date-major spread them over MBs).
     pub sums: Vec<WindowSums>,
-    /// (account, user hash) -> bit j set when active in the 30 days before date j.
-    pub users: AHashMap<(u32, u64), u64>,
-    /// (account, feature hash) -> bit j likewise.
-    pub features: AHashMap<(u32, u64), u64>,
+    /// (account, user) pairs with bit j set when active in the 30 days before date j.
+    pub users: Pairs,
+    /// (account, feature) pairs likewise.
+    pub features: Pairs,
 }
 
 impl UsageAcc {
     pub fn new(windows: &Windows, n_dates: usize, n_accounts: usize) -> Self {
         let words = windows.words();
         UsageAcc {
-            n_accounts,
+            n_dates,
             words,
             days: vec![0; words * n_accounts],
             sums: vec![WindowSums::default(); n_dates * n_accounts],
-            users: AHashMap::new(),
-            features: AHashMap::new(),
+            users: Pairs::default(),
+            features: Pairs::default(),
         }
     }
 
+    /// The sums of `account` at date index `date`.
+    pub fn sums_of(&self, account: usize, date: usize) -> WindowSums {
+        self.sums[account * self.n_dates + date]
+    }
+
     pub fn add(&mut self, windows: &Windows, b: &UsageBatch) {
-        let n = self.n_accounts;
+        let nd = self.n_dates;
+        self.users.start(b.user_hash.len());
+        self.features.start(b.feature_hash.len());
+        // The account whose run of rows the pair buffers hold.
+        let mut run = u32::MAX;
         for i in 0..b.len() {
             let day = micros_to_day(b.ts[i]);
             let slots = windows.of(day);
             if slots.is_empty() {
                 continue;
             }
-            let acc = b.account[i] as usize;
+            let acc = b.account[i];
+            if acc != run {
+                self.users.flush(run, &b.user_hash);
+                self.features.flush(run, &b.feature_hash);
+                run = acc;
+            }
+            let acc = acc as usize;
             let off = (day - windows.origin) as usize;
             self.days[acc * self.words + off / 64] |= 1u64 << (off % 64);
-            let qty = (b.quantity[i] * QTY_SCALE).round() as i64;
+            let qty = quantity_units(b.quantity[i]);
+            let sums = &mut self.sums[acc * nd..(acc + 1) * nd];
             let mut users_mask = 0u64;
             for &(j, f, age) in slots {
-                let s = &mut self.sums[j as usize * n + acc];
+                let s = &mut sums[j as usize];
                 if f & WEMA != 0 {
                     s.ema_fast = s.ema_fast.saturating_add(windows.fast[age as usize]);
                     s.ema_slow = s.ema_slow.saturating_add(windows.slow[age as usize]);
@@ -197,13 +214,16 @@ impl UsageAcc {
             }
             if users_mask != 0 {
                 if b.user[i] != 0 {
-                    *self.users.entry((acc as u32, b.user[i])).or_insert(0) |= users_mask;
+                    self.users.note(b.user[i], users_mask);
                 }
                 if b.feature[i] != 0 {
-                    *self.features.entry((acc as u32, b.feature[i])).or_insert(0) |= users_mask;
+                    self.features.note(b.feature[i], users_mask);
                 }
             }
         }
+        // Codes are valid within this batch only.
+        self.users.flush(run, &b.user_hash);
+        self.features.flush(run, &b.feature_hash);
     }
 
     /// Order-free merge of another worker's accumulators.
@@ -219,30 +239,8 @@ impl UsageAcc {
             a.ema_fast = a.ema_fast.saturating_add(b.ema_fast);
             a.ema_slow = a.ema_slow.saturating_add(b.ema_slow);
         }
-        for (k, m) in o.users {
-            *self.users.entry(k).or_insert(0) |= m;
-        }
-        for (k, m) in o.features {
-            *self.features.entry(k).or_insert(0) |= m;
-        }
-    }
-
-    /// Distinct keys per (date, account) from a key -> date-mask map.
-    pub fn distinct(
-        map: &AHashMap<(u32, u64), u64>,
-        n_dates: usize,
-        n_accounts: usize,
-    ) -> Vec<u32> {
-        let mut out = vec![0u32; n_dates * n_accounts];
-        for (&(acc, _), &mask) in map {
-            let mut m = mask;
-            while m != 0 {
-                let j = m.trailing_zeros() as usize;
-                out[j * n_accounts + acc as usize] += 1;
-                m &= m - 1;
-            }
-        }
-        out
+        self.users.merge(o.users);
+        self.features.merge(o.features);
     }
 
     /// Active days of `account` in [t - len, t), and days since the last active day
@@ -274,12 +272,150 @@ impl UsageAcc {
     }
 }
 
+/// A quantity in integer millionths: `(q * QTY_SCALE).round()`, without the call to
+/// `round` (no SSE4.1 in the baseline target) when the product is already whole, as it
+/// is for integer quantities.
+#[inline]
+fn quantity_units(q: f64) -> i64 {
+    let v = q * QTY_SCALE;
+    let i = v as i64;
+    if i as f64 == v {
+        i
+    } else {
+        v.round() as i64
+    }
+}
+
+/// One (account, key) pair seen in a run of rows, with its date mask.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    account: u32,
+    hash: u64,
+    mask: u64,
+}
+
+/// Distinct (account, key) pairs and the dates whose 30-day window saw them, without
+/// a hash map: within a run of rows of one account, masks are ORed into a dense array
+/// indexed by the batch's key codes; at the end of the run each touched code becomes
+/// one `Seen` record. A pair can be recorded more than once (an account's rows split
+/// across batches or workers); `counts` merges those, so the result is order-free.
+#[derive(Default)]
+pub struct Pairs {
+    seen: Vec<Seen>,
+    /// Mask per code in the current run; all zero outside `UsageAcc::add`.
+    run: Vec<u64>,
+    /// Codes with a non-zero mask in the current run.
+    touched: Vec<u32>,
+}
+
+impl Pairs {
+    fn start(&mut self, codes: usize) {
+        if self.run.len() < codes {
+            self.run.resize(codes, 0);
+        }
+    }
+
+    #[inline]
+    fn note(&mut self, code: u32, mask: u64) {
+        let m = &mut self.run[code as usize];
+        if *m == 0 {
+            self.touched.push(code);
+        }
+        *m |= mask;
+    }
+
+    /// Ends the run of `account`, whose codes index `hashes`.
+    fn flush(&mut self, account: u32, hashes: &[u64]) {
+        for &c in &self.touched {
+            let mask = std::mem::take(&mut self.run[c as usize]);
+            self.seen.push(Seen {
+                account,
+                hash: hashes[c as usize],
+                mask,
+            });
+        }
+        self.touched.clear();
+    }
+
+    fn merge(&mut self, mut o: Pairs) {
+        if o.seen.len() > self.seen.len() {
+            std::mem::swap(&mut self.seen, &mut o.seen);
+        }
+        self.seen.append(&mut o.seen);
+    }
+
+    /// Records held (for tests and memory accounting).
+    pub fn records(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Distinct keys per (account, date), indexed by account * n_dates + date.
+    pub fn counts(&self, n_dates: usize, n_accounts: usize) -> Vec<u32> {
+        // Group record indices by account (counting sort), then merge each account's
+        // records by hash.
+        let mut start = vec![0u32; n_accounts + 1];
+        for s in &self.seen {
+            start[s.account as usize + 1] += 1;
+        }
+        for a in 0..n_accounts {
+            start[a + 1] += start[a];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0u32; self.seen.len()];
+        for (k, s) in self.seen.iter().enumerate() {
+            let a = s.account as usize;
+            order[next[a] as usize] = k as u32;
+            next[a] += 1;
+        }
+        drop(next);
+        let mut out = vec![0u32; n_dates * n_accounts];
+        if n_dates == 0 {
+            return out;
+        }
+        out.par_chunks_mut(n_dates).enumerate().for_each_init(
+            Vec::new,
+            |scratch: &mut Vec<(u64, u64)>, (a, out)| {
+                let idx = &order[start[a] as usize..start[a + 1] as usize];
+                scratch.clear();
+                scratch.extend(idx.iter().map(|&k| {
+                    let s = &self.seen[k as usize];
+                    (s.hash, s.mask)
+                }));
+                scratch.sort_unstable_by_key(|p| p.0);
+                let mut k = 0;
+                while k < scratch.len() {
+                    let (h, mut m) = scratch[k];
+                    k += 1;
+                    while k < scratch.len() && scratch[k].0 == h {
+                        m |= scratch[k].1;
+                        k += 1;
+                    }
+                    while m != 0 {
+                        out[m.trailing_zeros() as usize] += 1;
+                        m &= m - 1;
+                    }
+                }
+            },
+        );
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::MICROS_PER_DAY;
 
-    fn batch(rows: &[(u32, i32, u64, f64)]) -> UsageBatch {
+    /// Stand-in hash of a key code: codes 1..=255 are users, 101.. features.
+    fn hashes() -> std::sync::Arc<Vec<u64>> {
+        std::sync::Arc::new(
+            (0..256u64)
+                .map(|c| if c == 0 { 0 } else { 7_000 + c })
+                .collect(),
+        )
+    }
+
+    fn batch(rows: &[(u32, i32, u32, f64)]) -> UsageBatch {
         UsageBatch {
             account: rows.iter().map(|r| r.0).collect(),
             ts: rows
@@ -289,6 +425,8 @@ mod tests {
             user: rows.iter().map(|r| r.2).collect(),
             feature: rows.iter().map(|r| r.2 + 100).collect(),
             quantity: rows.iter().map(|r| r.3).collect(),
+            user_hash: hashes(),
+            feature_hash: hashes(),
         }
     }
 
@@ -316,7 +454,7 @@ mod tests {
         assert_eq!(s.events_prev_30, 2);
         assert_eq!(UsageAcc::quantity(s.qty_prev_30), 12.0);
         assert_eq!(s.events_90, 5);
-        assert_eq!(UsageAcc::distinct(&acc.users, 1, 1), vec![2]);
+        assert_eq!(acc.users.counts(1, 1), vec![2]);
         assert_eq!(acc.activity(&w, 0, t, 30), 2);
         assert_eq!(acc.days_since_last(&w, 0, t), Some(1));
     }
@@ -387,9 +525,93 @@ mod tests {
         b.merge(a);
         assert_eq!(whole.sums, b.sums);
         assert_eq!(whole.days, b.days);
-        assert_eq!(
-            UsageAcc::distinct(&whole.users, 2, 2),
-            UsageAcc::distinct(&b.users, 2, 2)
+        assert_eq!(whole.users.counts(2, 2), b.users.counts(2, 2));
+    }
+
+    #[test]
+    fn sums_are_per_account_and_date() {
+        let w = Windows::new(&[500, 530]);
+        let mut acc = UsageAcc::new(&w, 2, 3);
+        acc.add(
+            &w,
+            &batch(&[(2, 520, 1, 1.0), (2, 521, 1, 1.0), (0, 499, 1, 1.0)]),
         );
+        assert_eq!(acc.sums_of(2, 1).events_30, 2);
+        assert_eq!(acc.sums_of(2, 0).events_30, 0);
+        assert_eq!(acc.sums_of(0, 0).events_30, 1);
+        assert_eq!(
+            acc.sums_of(0, 1).events_30,
+            0,
+            "day 499 is 31 days before 530"
+        );
+        assert_eq!(acc.sums_of(0, 1).events_prev_30, 1);
+        assert_eq!(acc.sums_of(1, 0), WindowSums::default());
+    }
+
+    #[test]
+    fn pairs_count_each_key_once_per_account_however_the_rows_are_split() {
+        let t = 1000;
+        let w = Windows::new(&[t - 30, t]);
+        // Account 0: users 1 and 2, user 1 seen again after account 1's run and in
+        // another batch and worker; account 1 shares user 1's key (counted for it too).
+        let rows = [
+            (0, t - 1, 1, 1.0),
+            (0, t - 2, 2, 1.0),
+            (0, t - 3, 1, 1.0),
+            (1, t - 1, 1, 1.0),
+            (0, t - 4, 1, 1.0),
+            (0, t - 40, 1, 1.0),
+        ];
+        let mut whole = UsageAcc::new(&w, 2, 2);
+        whole.add(&w, &batch(&rows));
+        assert_eq!(whole.users.counts(2, 2), vec![1, 2, 0, 1]);
+        let mut a = UsageAcc::new(&w, 2, 2);
+        a.add(&w, &batch(&rows[..2]));
+        a.add(&w, &batch(&rows[2..4]));
+        let mut b = UsageAcc::new(&w, 2, 2);
+        b.add(&w, &batch(&rows[4..]));
+        a.merge(b);
+        assert!(a.users.records() > whole.users.records());
+        assert_eq!(a.users.counts(2, 2), vec![1, 2, 0, 1]);
+        assert_eq!(a.features.counts(2, 2), whole.features.counts(2, 2));
+    }
+
+    #[test]
+    fn pairs_key_on_the_hash_not_the_code() {
+        // Two codes of one dictionary with the same text (same hash) are one user.
+        let w = Windows::new(&[1000]);
+        let mut b = batch(&[(0, 990, 1, 1.0), (0, 991, 2, 1.0), (0, 992, 3, 1.0)]);
+        let mut h = (*b.user_hash).clone();
+        h[2] = h[1];
+        b.user_hash = std::sync::Arc::new(h);
+        let mut acc = UsageAcc::new(&w, 1, 1);
+        acc.add(&w, &b);
+        assert_eq!(acc.users.counts(1, 1), vec![2]);
+        // Code 0 is an absent user: not counted.
+        let mut acc = UsageAcc::new(&w, 1, 1);
+        acc.add(&w, &batch(&[(0, 990, 0, 1.0)]));
+        assert_eq!(acc.users.counts(1, 1), vec![0]);
+        assert_eq!(acc.sums_of(0, 0).events_30, 1);
+    }
+
+    #[test]
+    fn quantity_units_round_like_before() {
+        for q in [
+            0.0,
+            1.0,
+            3.0,
+            0.1,
+            2.25,
+            1e-7,
+            4.9999995e-7,
+            5e-7,
+            1.5e-6,
+            123_456.789_012_5,
+            9.3e12,
+            9.3e18,
+            1e300,
+        ] {
+            assert_eq!(quantity_units(q), (q * QTY_SCALE).round() as i64, "{q}");
+        }
     }
 }

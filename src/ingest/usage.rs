@@ -27,12 +27,18 @@ pub struct UsageBatch {
     pub account: Vec<u32>,
     /// Event instant, microseconds since the epoch (UTC).
     pub ts: Vec<i64>,
-    /// Stable 64-bit hash of user_id, 0 when absent (for distinct-user counts).
-    pub user: Vec<u64>,
-    /// Stable 64-bit hash of feature, 0 when absent (for breadth of adoption).
-    pub feature: Vec<u64>,
+    /// user_id as a code into `user_hash`, 0 when absent (for distinct-user counts).
+    pub user: Vec<u32>,
+    /// feature as a code into `feature_hash`, 0 when absent (for breadth of adoption).
+    pub feature: Vec<u32>,
     /// Amount of use; 1 when the column or value is absent.
     pub quantity: Vec<f64>,
+    /// Stable 64-bit hash of the text of each user code (index 0, absent, is 0). Codes
+    /// are small dense integers valid within this batch only; the hash identifies a
+    /// user across batches and files. One table per dictionary, shared by its batches.
+    pub user_hash: Arc<Vec<u64>>,
+    /// Likewise for `feature`.
+    pub feature_hash: Arc<Vec<u64>>,
 }
 
 impl UsageBatch {
@@ -221,21 +227,25 @@ impl Usage {
             .map_err(|e| ctx.column_error("account_id", e))?;
         let ts = ctx.convert(rb, "ts", instants)?.expect("required column");
         let user = match rb.column_by_name("user_id") {
-            Some(a) => Some(
-                caches
+            Some(a) => {
+                let (codes, hashes) = caches
                     .user
-                    .map(a, |s| Some(hash_text(s)))
-                    .map_err(|e| ctx.column_error("user_id", e))?,
-            ),
+                    .map(a)
+                    .map_err(|e| ctx.column_error("user_id", e))?;
+                out.user_hash = hashes;
+                Some(codes)
+            }
             None => None,
         };
         let feature = match rb.column_by_name("feature") {
-            Some(a) => Some(
-                caches
+            Some(a) => {
+                let (codes, hashes) = caches
                     .feature
-                    .map(a, |s| Some(hash_text(s)))
-                    .map_err(|e| ctx.column_error("feature", e))?,
-            ),
+                    .map(a)
+                    .map_err(|e| ctx.column_error("feature", e))?;
+                out.feature_hash = hashes;
+                Some(codes)
+            }
             None => None,
         };
         let quantity = ctx.convert(rb, "quantity", numbers)?;
@@ -309,8 +319,8 @@ impl Usage {
 #[derive(Default)]
 struct Caches {
     account: DictMap<u32>,
-    user: DictMap<u64>,
-    feature: DictMap<u64>,
+    user: HashCodes,
+    feature: HashCodes,
 }
 
 /// The translation of the last dictionary seen. Holding the dictionary's `ArrayRef`
@@ -390,5 +400,68 @@ impl<T: Copy> DictMap<T> {
         Ok(Mapped::Plain(
             strings.iter().map(|s| s.and_then(&f)).collect(),
         ))
+    }
+}
+
+/// Codes of a text column (dictionary key + 1, 0 for null) and the stable hash of the
+/// text behind each code, computed once per dictionary: the accumulators key on small
+/// dense codes per row and meet the hashes only once per distinct value.
+#[derive(Default)]
+struct HashCodes {
+    dict: Option<ArrayRef>,
+    codes: Vec<Option<u32>>,
+    hashes: Arc<Vec<u64>>,
+}
+
+impl HashCodes {
+    fn map<'a>(
+        &'a mut self,
+        array: &'a ArrayRef,
+    ) -> Result<(Mapped<'a, u32>, Arc<Vec<u64>>), String> {
+        if let DataType::Dictionary(key, value) = array.data_type() {
+            if **key == DataType::Int32 && **value == DataType::Utf8 {
+                let dict = array.as_dictionary::<Int32Type>();
+                let same = self
+                    .dict
+                    .as_ref()
+                    .is_some_and(|d| Arc::ptr_eq(d, dict.values()));
+                if !same {
+                    let strings: &StringArray = dict.values().as_string::<i32>();
+                    let (codes, hashes) = Self::table(strings);
+                    self.codes = codes;
+                    self.hashes = Arc::new(hashes);
+                    self.dict = Some(dict.values().clone());
+                }
+                let keys = dict.keys();
+                return Ok((
+                    Mapped::Dict {
+                        keys: keys.values(),
+                        nulls: keys.nulls().filter(|n| n.null_count() > 0),
+                        values: &self.codes,
+                    },
+                    self.hashes.clone(),
+                ));
+            }
+        }
+        // Any other type: one code per row, valid for this batch.
+        let strings = texts(array)?;
+        let (codes, hashes) = Self::table(&strings);
+        self.dict = None;
+        Ok((Mapped::Plain(codes), Arc::new(hashes)))
+    }
+
+    /// Code k + 1 for the k-th value (None when null) and the hash of each code.
+    fn table(strings: &StringArray) -> (Vec<Option<u32>>, Vec<u64>) {
+        let mut hashes = Vec::with_capacity(strings.len() + 1);
+        hashes.push(0);
+        let codes = strings
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                hashes.push(s.map_or(0, hash_text));
+                s.map(|_| k as u32 + 1)
+            })
+            .collect();
+        (codes, hashes)
     }
 }
