@@ -167,63 +167,85 @@ impl UsageAcc {
     }
 
     pub fn add(&mut self, windows: &Windows, b: &UsageBatch) {
-        let nd = self.n_dates;
         self.users.start(b.user_hash.len());
         self.features.start(b.feature_hash.len());
-        // The account whose run of rows the pair buffers hold.
-        let mut run = u32::MAX;
+        // Rows come grouped by account and mostly in time order, so consecutive rows
+        // of one (account, day) are summed first and the day's windows updated once.
+        // Every addend is non-negative, so adding a run's (saturating) total equals
+        // adding its rows one by one.
+        let mut run = DayRun {
+            account: u32::MAX,
+            day: i32::MIN,
+            slots: &[],
+            users_mask: 0,
+            events: 0,
+            qty: 0,
+        };
         for i in 0..b.len() {
             let day = micros_to_day(b.ts[i]);
-            let slots = windows.of(day);
-            if slots.is_empty() {
+            let acc = b.account[i];
+            if day != run.day || acc != run.account {
+                self.apply(windows, &run);
+                if acc != run.account {
+                    self.users.flush(run.account, &b.user_hash);
+                    self.features.flush(run.account, &b.feature_hash);
+                }
+                run = DayRun::new(windows, acc, day);
+                if !run.slots.is_empty() {
+                    let off = (day - windows.origin) as usize;
+                    self.days[acc as usize * self.words + off / 64] |= 1u64 << (off % 64);
+                }
+            }
+            if run.slots.is_empty() {
                 continue;
             }
-            let acc = b.account[i];
-            if acc != run {
-                self.users.flush(run, &b.user_hash);
-                self.features.flush(run, &b.feature_hash);
-                run = acc;
-            }
-            let acc = acc as usize;
-            let off = (day - windows.origin) as usize;
-            self.days[acc * self.words + off / 64] |= 1u64 << (off % 64);
-            let qty = quantity_units(b.quantity[i]);
-            let sums = &mut self.sums[acc * nd..(acc + 1) * nd];
-            let mut users_mask = 0u64;
-            for &(j, f, age) in slots {
-                let s = &mut sums[j as usize];
-                if f & WEMA != 0 {
-                    s.ema_fast = s.ema_fast.saturating_add(windows.fast[age as usize]);
-                    s.ema_slow = s.ema_slow.saturating_add(windows.slow[age as usize]);
-                }
-                if f & W7 != 0 {
-                    s.events_7 += 1;
-                }
-                if f & W30 != 0 {
-                    s.events_30 += 1;
-                    s.qty_30 = s.qty_30.saturating_add(qty);
-                    users_mask |= 1u64 << j;
-                }
-                if f & P30 != 0 {
-                    s.events_prev_30 += 1;
-                    s.qty_prev_30 = s.qty_prev_30.saturating_add(qty);
-                }
-                if f & W90 != 0 {
-                    s.events_90 += 1;
-                }
-            }
-            if users_mask != 0 {
+            run.events += 1;
+            run.qty = run.qty.saturating_add(quantity_units(b.quantity[i]));
+            if run.users_mask != 0 {
                 if b.user[i] != 0 {
-                    self.users.note(b.user[i], users_mask);
+                    self.users.note(b.user[i], run.users_mask);
                 }
                 if b.feature[i] != 0 {
-                    self.features.note(b.feature[i], users_mask);
+                    self.features.note(b.feature[i], run.users_mask);
                 }
             }
         }
+        self.apply(windows, &run);
         // Codes are valid within this batch only.
-        self.users.flush(run, &b.user_hash);
-        self.features.flush(run, &b.feature_hash);
+        self.users.flush(run.account, &b.user_hash);
+        self.features.flush(run.account, &b.feature_hash);
+    }
+
+    /// Adds a run of rows of one (account, day) to the sums of the dates whose
+    /// windows contain the day.
+    fn apply(&mut self, windows: &Windows, run: &DayRun) {
+        if run.events == 0 {
+            return;
+        }
+        let (nd, acc, n, qty) = (self.n_dates, run.account as usize, run.events, run.qty);
+        let sums = &mut self.sums[acc * nd..(acc + 1) * nd];
+        for &(j, f, age) in run.slots {
+            let s = &mut sums[j as usize];
+            if f & WEMA != 0 {
+                let k = u64::from(n);
+                s.ema_fast = s.ema_fast.saturating_add(windows.fast[age as usize] * k);
+                s.ema_slow = s.ema_slow.saturating_add(windows.slow[age as usize] * k);
+            }
+            if f & W7 != 0 {
+                s.events_7 += n;
+            }
+            if f & W30 != 0 {
+                s.events_30 += n;
+                s.qty_30 = s.qty_30.saturating_add(qty);
+            }
+            if f & P30 != 0 {
+                s.events_prev_30 += n;
+                s.qty_prev_30 = s.qty_prev_30.saturating_add(qty);
+            }
+            if f & W90 != 0 {
+                s.events_90 += n;
+            }
+        }
     }
 
     /// Order-free merge of another worker's accumulators.
@@ -269,6 +291,36 @@ impl UsageAcc {
 
     pub fn quantity(v: i64) -> f64 {
         v as f64 / QTY_SCALE
+    }
+}
+
+/// Consecutive rows of one account on one day, not yet added to the sums.
+struct DayRun<'w> {
+    account: u32,
+    day: i32,
+    /// The dates whose windows contain the day.
+    slots: &'w [(u16, u8, u8)],
+    /// Dates whose 30-day window contains the day.
+    users_mask: u64,
+    events: u32,
+    qty: i64,
+}
+
+impl<'w> DayRun<'w> {
+    fn new(windows: &'w Windows, account: u32, day: i32) -> Self {
+        let slots = windows.of(day);
+        let users_mask = slots
+            .iter()
+            .filter(|e| e.1 & W30 != 0)
+            .fold(0u64, |m, e| m | 1u64 << e.0);
+        DayRun {
+            account,
+            day,
+            slots,
+            users_mask,
+            events: 0,
+            qty: 0,
+        }
     }
 }
 
@@ -613,5 +665,57 @@ mod tests {
         ] {
             assert_eq!(quantity_units(q), (q * QTY_SCALE).round() as i64, "{q}");
         }
+    }
+
+    #[test]
+    fn runs_of_a_day_add_up_like_single_rows() {
+        // Rows one by one against `add`, which sums runs of one (account, day) first:
+        // grouped, shuffled and interleaved rows, fractional quantities.
+        let w = Windows::new(&[900, 930, 960, 1000]);
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % m
+        };
+        let mut rows = Vec::new();
+        for k in 0..3000 {
+            let acc = if k < 2000 {
+                (k / 700) as u32
+            } else {
+                next(3) as u32
+            };
+            let day = 700 + next(320) as i32;
+            let repeat = 1 + next(4);
+            for _ in 0..repeat {
+                rows.push((acc, day, 1 + next(5) as u32, next(1000) as f64 / 8.0));
+            }
+        }
+        let mut want = vec![WindowSums::default(); 4 * 3];
+        for &(acc, day, _, q) in &rows {
+            for &(j, f, age) in w.of(day) {
+                let s = &mut want[acc as usize * 4 + j as usize];
+                let qty = (q * QTY_SCALE).round() as i64;
+                if f & WEMA != 0 {
+                    s.ema_fast += w.fast[age as usize];
+                    s.ema_slow += w.slow[age as usize];
+                }
+                s.events_7 += u32::from(f & W7 != 0);
+                s.events_90 += u32::from(f & W90 != 0);
+                if f & W30 != 0 {
+                    s.events_30 += 1;
+                    s.qty_30 += qty;
+                }
+                if f & P30 != 0 {
+                    s.events_prev_30 += 1;
+                    s.qty_prev_30 += qty;
+                }
+            }
+        }
+        let mut acc = UsageAcc::new(&w, 4, 3);
+        for chunk in rows.chunks(1000) {
+            acc.add(&w, &batch(chunk));
+        }
+        assert_eq!(acc.sums, want);
+        assert!(want.iter().all(|s| s.events_30 > 0));
     }
 }
