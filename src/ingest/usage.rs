@@ -267,7 +267,8 @@ impl Usage {
         out.feature.reserve(n);
         out.quantity.reserve(n);
 
-        for i in 0..n {
+        // The contract's checks, row by row; sets the row aside or appends it.
+        let mut one_row = |i: usize, out: &mut UsageBatch| {
             let mut aside = |reason: &'static str, value: &dyn Fn() -> String| {
                 set_aside.add(t, reason, ctx.file_index, ctx.path, ctx.row(i), value)
             };
@@ -279,11 +280,11 @@ impl Usage {
                         super::columns::show(ids.as_ref(), i)
                     });
                 }
-                continue;
+                return;
             };
             if ts_has_nulls && ts.is_null(i) {
                 aside("null ts", &|| accounts.ids[acc as usize].clone());
-                continue;
+                return;
             }
             let when = ts_values[i];
             if when < ok_from || when > ok_to {
@@ -292,7 +293,7 @@ impl Usage {
                     _ => "ts in the future",
                 };
                 aside(reason, &|| crate::time::format_micros(when));
-                continue;
+                return;
             }
             let q = match (q_values, &quantity) {
                 (Some(v), Some(q)) if !q_has_nulls || q.is_valid(i) => v[i],
@@ -300,7 +301,7 @@ impl Usage {
             };
             if !q.is_finite() || q < 0.0 {
                 aside("negative or non-finite quantity", &|| format!("{q}"));
-                continue;
+                return;
             }
             out.account.push(acc);
             out.ts.push(when);
@@ -309,8 +310,55 @@ impl Usage {
             out.feature
                 .push(feature.as_ref().and_then(|f| f.get(i)).unwrap_or(0));
             out.quantity.push(q);
+        };
+
+        // The common case (dictionary columns, no nulls) in a tight loop; any row
+        // that fails a check goes through `one_row`, which names the reason.
+        let fast = match (
+            account.dense(),
+            optional_dense(user.as_ref()),
+            optional_dense(feature.as_ref()),
+        ) {
+            (Some(a), Some(u), Some(f)) if !ts_has_nulls && !q_has_nulls => Some((a, u, f)),
+            _ => None,
+        };
+        let Some(((a_keys, a_values), user_d, feature_d)) = fast else {
+            for i in 0..n {
+                one_row(i, out);
+            }
+            return Ok(());
+        };
+        let code = |d: Option<(&[i32], &[Option<u32>])>, i: usize| {
+            d.and_then(|(k, v)| v.get(k[i] as usize).copied().flatten())
+                .unwrap_or(0)
+        };
+        for i in 0..n {
+            let acc = a_values.get(a_keys[i] as usize).copied().flatten();
+            let when = ts_values[i];
+            let q = q_values.map_or(1.0, |v| v[i]);
+            match acc {
+                Some(acc) if when >= ok_from && when <= ok_to && q.is_finite() && q >= 0.0 => {
+                    out.account.push(acc);
+                    out.ts.push(when);
+                    out.user.push(code(user_d, i));
+                    out.feature.push(code(feature_d, i));
+                    out.quantity.push(q);
+                }
+                _ => one_row(i, out),
+            }
         }
         Ok(())
+    }
+}
+
+/// `dense` of an optional column: `Some(None)` when the column is absent.
+#[allow(clippy::type_complexity)]
+fn optional_dense<'a>(
+    m: Option<&'a Mapped<'a, u32>>,
+) -> Option<Option<(&'a [i32], &'a [Option<u32>])>> {
+    match m {
+        None => Some(None),
+        Some(m) => m.dense().map(Some),
     }
 }
 
@@ -351,6 +399,18 @@ enum Mapped<'a, T: Copy> {
 }
 
 impl<T: Copy> Mapped<'_, T> {
+    /// Keys and translated values of a dictionary column without null keys.
+    fn dense(&self) -> Option<(&[i32], &[Option<T>])> {
+        match self {
+            Mapped::Dict {
+                keys,
+                nulls: None,
+                values,
+            } => Some((keys, values)),
+            _ => None,
+        }
+    }
+
     #[inline]
     fn get(&self, i: usize) -> Option<T> {
         match self {
