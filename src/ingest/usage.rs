@@ -351,6 +351,14 @@ impl Usage {
     }
 }
 
+/// Whether two dictionaries are the same values. The Parquet reader wraps a column
+/// chunk's one dictionary in a new array for every batch, so `Arc` identity alone
+/// would redo the translation per batch; the cache holds the old array, so its
+/// buffers cannot have been freed and reused.
+fn same_values(cached: &ArrayRef, new: &ArrayRef) -> bool {
+    Arc::ptr_eq(cached, new) || cached.to_data().ptr_eq(&new.to_data())
+}
+
 /// `dense` of an optional column: `Some(None)` when the column is absent.
 #[allow(clippy::type_complexity)]
 fn optional_dense<'a>(
@@ -442,7 +450,7 @@ impl<T: Copy> DictMap<T> {
                 let same = self
                     .dict
                     .as_ref()
-                    .is_some_and(|d| Arc::ptr_eq(d, dict.values()));
+                    .is_some_and(|d| same_values(d, dict.values()));
                 if !same {
                     let strings: &StringArray = dict.values().as_string::<i32>();
                     self.values = strings.iter().map(|s| s.and_then(&f)).collect();
@@ -484,7 +492,7 @@ impl HashCodes {
                 let same = self
                     .dict
                     .as_ref()
-                    .is_some_and(|d| Arc::ptr_eq(d, dict.values()));
+                    .is_some_and(|d| same_values(d, dict.values()));
                 if !same {
                     let strings: &StringArray = dict.values().as_string::<i32>();
                     let (codes, hashes) = Self::table(strings);
@@ -523,5 +531,39 @@ impl HashCodes {
             })
             .collect();
         (codes, hashes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{make_array, DictionaryArray};
+
+    #[test]
+    fn a_dictionary_rewrapped_per_batch_is_recognised() {
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let again = make_array(values.to_data());
+        assert!(!Arc::ptr_eq(&values, &again));
+        assert!(same_values(&values, &again));
+        let other: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        assert!(!same_values(&values, &other), "equal text, other buffers");
+        assert!(!same_values(&values, &values.slice(0, 1)));
+    }
+
+    #[test]
+    fn codes_index_the_hash_of_their_text() {
+        let want = vec![hash_text("x"), 0, hash_text("y"), hash_text("x")];
+        let dict: DictionaryArray<Int32Type> = vec![Some("x"), None, Some("y"), Some("x")]
+            .into_iter()
+            .collect();
+        let plain = StringArray::from(vec![Some("x"), None, Some("y"), Some("x")]);
+        let mut h = HashCodes::default();
+        for a in [Arc::new(dict) as ArrayRef, Arc::new(plain) as ArrayRef] {
+            let (codes, hashes) = h.map(&a).unwrap();
+            let got: Vec<u64> = (0..4)
+                .map(|i| hashes[codes.get(i).unwrap_or(0) as usize])
+                .collect();
+            assert_eq!(got, want, "{:?}", a.data_type());
+        }
     }
 }
