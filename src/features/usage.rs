@@ -269,24 +269,51 @@ impl UsageAcc {
     /// before `t` (None when there was none in the timeline).
     pub fn activity(&self, windows: &Windows, account: usize, t: i32, len: i32) -> u32 {
         let bits = &self.days[account * self.words..(account + 1) * self.words];
+        let from = (t - len).max(windows.origin) - windows.origin;
+        let to = t.min(windows.origin + windows.len) - windows.origin;
+        if from >= to {
+            return 0;
+        }
+        // Whole words by popcount, the partial words at either end masked.
+        let (from, to) = (from as usize, to as usize);
         let mut count = 0;
-        for d in (t - len).max(windows.origin)..t.min(windows.origin + windows.len) {
-            let off = (d - windows.origin) as usize;
-            count += ((bits[off / 64] >> (off % 64)) & 1) as u32;
+        for w in from / 64..=(to - 1) / 64 {
+            let mut word = bits[w];
+            if w == from / 64 {
+                word &= u64::MAX << (from % 64);
+            }
+            if w == (to - 1) / 64 && to % 64 != 0 {
+                word &= u64::MAX >> (64 - to % 64);
+            }
+            count += word.count_ones();
         }
         count
     }
 
     pub fn days_since_last(&self, windows: &Windows, account: usize, t: i32) -> Option<i32> {
         let bits = &self.days[account * self.words..(account + 1) * self.words];
-        let end = t.min(windows.origin + windows.len);
-        (windows.origin..end)
-            .rev()
-            .find(|&d| {
-                let off = (d - windows.origin) as usize;
-                (bits[off / 64] >> (off % 64)) & 1 == 1
-            })
-            .map(|d| t - d)
+        let end = t.min(windows.origin + windows.len) - windows.origin;
+        if end <= 0 {
+            return None;
+        }
+        // The highest set bit below `end`, a word at a time.
+        let end = end as usize;
+        let mut w = (end - 1) / 64;
+        let mut word = bits[w];
+        if end % 64 != 0 {
+            word &= u64::MAX >> (64 - end % 64);
+        }
+        loop {
+            if word != 0 {
+                let off = w * 64 + 63 - word.leading_zeros() as usize;
+                return Some(t - (windows.origin + off as i32));
+            }
+            if w == 0 {
+                return None;
+            }
+            w -= 1;
+            word = bits[w];
+        }
     }
 
     pub fn quantity(v: i64) -> f64 {
@@ -717,5 +744,40 @@ mod tests {
         }
         assert_eq!(acc.sums, want);
         assert!(want.iter().all(|s| s.events_30 > 0));
+    }
+
+    #[test]
+    fn activity_and_last_use_match_a_day_by_day_count() {
+        let w = Windows::new(&[900, 1000, 1130]);
+        let mut acc = UsageAcc::new(&w, 3, 2);
+        let mut seed = 3u64;
+        let mut rows = Vec::new();
+        for _ in 0..120 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            rows.push((0, w.origin + (seed >> 33) as i32 % w.len, 1, 1.0));
+        }
+        rows.push((0, w.origin, 1, 1.0));
+        rows.push((0, w.origin + 63, 1, 1.0));
+        rows.push((0, w.origin + 64, 1, 1.0));
+        acc.add(&w, &batch(&rows));
+        let on = |a: usize, d: i32| {
+            let off = (d - w.origin) as usize;
+            (acc.days[a * acc.words + off / 64] >> (off % 64)) & 1 == 1
+        };
+        for a in 0..2 {
+            for t in w.origin - 5..w.origin + w.len + 5 {
+                for len in [1, 7, 30, 64, 65, 200] {
+                    let want = ((t - len)..t)
+                        .filter(|&d| d >= w.origin && d < w.origin + w.len && on(a, d))
+                        .count() as u32;
+                    assert_eq!(acc.activity(&w, a, t, len), want, "{a} {t} {len}");
+                }
+                let want = (w.origin..t.min(w.origin + w.len))
+                    .rev()
+                    .find(|&d| on(a, d))
+                    .map(|d| t - d);
+                assert_eq!(acc.days_since_last(&w, a, t), want, "{a} {t}");
+            }
+        }
     }
 }
