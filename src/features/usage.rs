@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::ingest::UsageBatch;
-use crate::time::micros_to_day;
+use crate::time::{micros_to_day, MICROS_PER_DAY};
 
 /// Window flags of a (day, observation date) pair.
 const W7: u8 = 1;
@@ -175,16 +175,18 @@ impl UsageAcc {
         // adding its rows one by one.
         let mut run = DayRun {
             account: u32::MAX,
-            day: i32::MIN,
+            from: 0,
+            to: 0,
             slots: &[],
             users_mask: 0,
             events: 0,
             qty: 0,
         };
         for i in 0..b.len() {
-            let day = micros_to_day(b.ts[i]);
-            let acc = b.account[i];
-            if day != run.day || acc != run.account {
+            let (ts, acc) = (b.ts[i], b.account[i]);
+            // Within the run's day no division is needed to place the row.
+            if ts < run.from || ts >= run.to || acc != run.account {
+                let day = micros_to_day(ts);
                 self.apply(windows, &run);
                 if acc != run.account {
                     self.users.flush(run.account, &b.user_hash);
@@ -324,7 +326,9 @@ impl UsageAcc {
 /// Consecutive rows of one account on one day, not yet added to the sums.
 struct DayRun<'w> {
     account: u32,
-    day: i32,
+    /// The day's instants: [from, to) in microseconds.
+    from: i64,
+    to: i64,
     /// The dates whose windows contain the day.
     slots: &'w [(u16, u8, u8)],
     /// Dates whose 30-day window contains the day.
@@ -340,9 +344,11 @@ impl<'w> DayRun<'w> {
             .iter()
             .filter(|e| e.1 & W30 != 0)
             .fold(0u64, |m, e| m | 1u64 << e.0);
+        let from = i64::from(day) * MICROS_PER_DAY;
         DayRun {
             account,
-            day,
+            from,
+            to: from + MICROS_PER_DAY,
             slots,
             users_mask,
             events: 0,
@@ -483,7 +489,6 @@ impl Pairs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::MICROS_PER_DAY;
 
     /// Stand-in hash of a key code: codes 1..=255 are users, 101.. features.
     fn hashes() -> std::sync::Arc<Vec<u64>> {
@@ -740,7 +745,18 @@ mod tests {
         }
         let mut acc = UsageAcc::new(&w, 4, 3);
         for chunk in rows.chunks(1000) {
-            acc.add(&w, &batch(chunk));
+            // Instants spread over each row's day (its first and last microsecond too).
+            let mut b = batch(chunk);
+            for (k, t) in b.ts.iter_mut().enumerate() {
+                let day_start = *t - 3_600_000_000;
+                *t = day_start
+                    + match k % 3 {
+                        0 => 0,
+                        1 => MICROS_PER_DAY - 1,
+                        _ => (k as i64 * 7_919_000_000) % MICROS_PER_DAY,
+                    };
+            }
+            acc.add(&w, &b);
         }
         assert_eq!(acc.sums, want);
         assert!(want.iter().all(|s| s.events_30 > 0));
