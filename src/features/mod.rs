@@ -109,13 +109,18 @@ pub fn build(
     let surveys = ByAccount::new(&data.surveys.account, n);
     let has_user = data.usage.has_user;
     let has_feature = data.usage.has_feature;
+    // Each contract's cycle once, not per observation date.
+    let cycles: Vec<Option<Cycle>> = (0..n)
+        .into_par_iter()
+        .map(|i| a.renewal_date[i].map(|r| renewal_cycle(r, a.started_at[i])))
+        .collect();
     // Rows are written straight into the matrix's buffer (no per-row copies held
     // beside it: at 100k accounts those were another 370 MB).
     let mut values = vec![0.0f64; rows.len() * f::COUNT];
     let (issues, latest_nps): (Vec<Vec<IssueCount>>, Vec<Option<u32>>) = values
         .par_chunks_mut(f::COUNT)
         .zip(rows.par_iter())
-        .map(|(row, &(i, j, _))| {
+        .map_init(support::Scratch::default, |scratch, (row, &(i, j, _))| {
             let (i, j) = (i as usize, j as usize);
             let t = days[j];
             let at = i64::from(t) * MICROS_PER_DAY;
@@ -164,12 +169,14 @@ pub fn build(
                 f64::NAN
             };
 
-            let issues = support::tickets(&data.tickets, tickets.of(i), at, row);
+            let issues = support::tickets_with(&data.tickets, tickets.of(i), at, row, scratch);
             let latest = support::surveys(&data.surveys, surveys.of(i), at, row);
 
             row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
-            let cycle = a.renewal_date[i].map(|r| renewal_cycle(r, a.started_at[i]));
-            let to_renewal = a.renewal_date[i].map(|r| days_to_renewal(r, a.started_at[i], t));
+            let cycle = cycles[i];
+            let to_renewal = a.renewal_date[i]
+                .zip(cycle)
+                .map(|(r, c)| days_to_renewal_in(r, c, t));
             row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
             row[f::RENEWAL_IN_HORIZON] = f64::from(u8::from(
                 to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
@@ -251,8 +258,13 @@ pub fn renewal_cycle(renewal: i64, started: i64) -> Cycle {
 /// but another month is monthly; otherwise (the start's anniversary, or another day)
 /// annual.
 pub fn days_to_renewal(renewal: i64, started: i64, t: i32) -> i32 {
+    days_to_renewal_in(renewal, renewal_cycle(renewal, started), t)
+}
+
+/// `days_to_renewal` for a contract whose cycle is known.
+pub fn days_to_renewal_in(renewal: i64, cycle: Cycle, t: i32) -> i32 {
     let r0 = day_to_date(crate::time::micros_to_day(renewal));
-    let step = chrono::Months::new(match renewal_cycle(renewal, started) {
+    let step = chrono::Months::new(match cycle {
         Cycle::Monthly => 1,
         Cycle::Annual => 12,
     });
