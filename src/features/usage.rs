@@ -278,14 +278,15 @@ impl UsageAcc {
         }
         // Whole words by popcount, the partial words at either end masked.
         let (from, to) = (from as usize, to as usize);
+        let (first, last) = (from / 64, (to - 1) / 64);
         let mut count = 0;
-        for w in from / 64..=(to - 1) / 64 {
-            let mut word = bits[w];
-            if w == from / 64 {
+        for (w, &word) in bits.iter().enumerate().take(last + 1).skip(first) {
+            let mut word = word;
+            if w == first {
                 word &= u64::MAX << (from % 64);
             }
-            if w == (to - 1) / 64 && to % 64 != 0 {
-                word &= u64::MAX >> (64 - to % 64);
+            if w == last {
+                word &= below(to);
             }
             count += word.count_ones();
         }
@@ -301,10 +302,7 @@ impl UsageAcc {
         // The highest set bit below `end`, a word at a time.
         let end = end as usize;
         let mut w = (end - 1) / 64;
-        let mut word = bits[w];
-        if end % 64 != 0 {
-            word &= u64::MAX >> (64 - end % 64);
-        }
+        let mut word = bits[w] & below(end);
         loop {
             if word != 0 {
                 let off = w * 64 + 63 - word.leading_zeros() as usize;
@@ -320,6 +318,14 @@ impl UsageAcc {
 
     pub fn quantity(v: i64) -> f64 {
         v as f64 / QTY_SCALE
+    }
+}
+
+/// The bits of the word holding bit `end - 1` that lie below bit `end`.
+fn below(end: usize) -> u64 {
+    match end % 64 {
+        0 => u64::MAX,
+        r => u64::MAX >> (64 - r),
     }
 }
 
