@@ -420,3 +420,79 @@ fn usage_results_do_not_depend_on_the_thread_count() {
     assert_eq!(one, two);
     assert_eq!(a1, a2);
 }
+
+#[test]
+fn ticket_categories_are_normalised_and_numbered_in_order_of_first_appearance() {
+    // Two files (read as separate parts): case and spaces fold to one name, blanks
+    // are no category, and numbering follows the rows across files.
+    let f = Fixture::new();
+    f.remove("tickets");
+    let rows = |cats: &[Option<&str>], prio: &[Option<&str>]| {
+        let n = cats.len();
+        let t = tickets_batch();
+        let one = |c: usize| {
+            t.column(
+                t.schema()
+                    .index_of(["ticket_id", "account_id", "opened_at"][c])
+                    .unwrap(),
+            )
+            .slice(0, 1)
+        };
+        let rep = |a: ArrayRef| arrow::compute::concat(&vec![a.as_ref(); n]).unwrap();
+        batch(vec![
+            ("ticket_id", rep(one(0))),
+            ("account_id", rep(one(1))),
+            ("opened_at", rep(one(2))),
+            ("priority", text(prio)),
+            ("category", text(cats)),
+        ])
+    };
+    write_parquet(
+        &f.path().join("tickets/part-0.parquet"),
+        &[rows(
+            &[
+                Some(" Billing "),
+                Some("  "),
+                Some("login"),
+                Some("BILLING"),
+            ],
+            &[Some(" HIGH"), Some("Medium"), Some("critical "), Some("p1")],
+        )],
+    );
+    write_parquet(
+        &f.path().join("tickets/part-1.parquet"),
+        &[rows(
+            &[Some("Export"), None, Some("Login"), Some("billing")],
+            &[Some("Low"), None, Some("nOrMaL"), Some("urgent")],
+        )],
+    );
+    let data = ingest::load(f.path(), FAR).unwrap();
+    let t = &data.tickets;
+    assert_eq!(t.categories, vec!["billing", "login", "export"]);
+    assert_eq!(
+        t.category,
+        vec![
+            Some(0),
+            None,
+            Some(1),
+            Some(0),
+            Some(2),
+            None,
+            Some(1),
+            Some(0)
+        ]
+    );
+    assert_eq!(
+        t.priority,
+        vec![
+            Priority::High,
+            Priority::Normal,
+            Priority::Urgent,
+            Priority::Unknown,
+            Priority::Low,
+            Priority::Unknown,
+            Priority::Normal,
+            Priority::Urgent
+        ]
+    );
+}

@@ -82,8 +82,12 @@ pub fn build(
         usage.merge(p);
         usage_rows += r;
     }
-    let users = UsageAcc::distinct(&usage.users, days.len(), n);
-    let features_used = UsageAcc::distinct(&usage.features, days.len(), n);
+    let nd = days.len();
+    let users = usage.users.counts(nd, n);
+    let features_used = usage.features.counts(nd, n);
+    // The pair records are no longer needed; free them before the matrix is made.
+    usage.users = Default::default();
+    usage.features = Default::default();
 
     // The population: accounts active at each date.
     let a = &data.accounts;
@@ -105,14 +109,22 @@ pub fn build(
     let surveys = ByAccount::new(&data.surveys.account, n);
     let has_user = data.usage.has_user;
     let has_feature = data.usage.has_feature;
-    let computed: Vec<([f64; f::COUNT], Vec<IssueCount>, Option<u32>)> = rows
-        .par_iter()
-        .map(|&(i, j, _)| {
+    // Each contract's cycle once, not per observation date.
+    let cycles: Vec<Option<Cycle>> = (0..n)
+        .into_par_iter()
+        .map(|i| a.renewal_date[i].map(|r| renewal_cycle(r, a.started_at[i])))
+        .collect();
+    // Rows are written straight into the matrix's buffer (no per-row copies held
+    // beside it: at 100k accounts those were another 370 MB).
+    let mut values = vec![0.0f64; rows.len() * f::COUNT];
+    let (issues, latest_nps): (Vec<Vec<IssueCount>>, Vec<Option<u32>>) = values
+        .par_chunks_mut(f::COUNT)
+        .zip(rows.par_iter())
+        .map_init(support::Scratch::default, |scratch, (row, &(i, j, _))| {
             let (i, j) = (i as usize, j as usize);
             let t = days[j];
             let at = i64::from(t) * MICROS_PER_DAY;
-            let mut row = [0.0f64; f::COUNT];
-            let s = usage.sums[j * n + i];
+            let s = usage.sums_of(i, j);
             let (e30, ep, e7, e90) = (
                 f64::from(s.events_30),
                 f64::from(s.events_prev_30),
@@ -145,24 +157,26 @@ pub fn build(
                     .unwrap_or(usage::LOOKBACK_DAYS)
                     .min(usage::LOOKBACK_DAYS),
             );
-            let u = f64::from(users[j * n + i]);
+            let u = f64::from(users[i * nd + j]);
             row[f::USERS_30D] = if has_user { u } else { f64::NAN };
             row[f::SEAT_UTILISATION] = match a.seats[i] {
                 Some(seats) if seats > 0.0 && has_user => u / seats,
                 _ => f64::NAN,
             };
             row[f::FEATURES_30D] = if has_feature {
-                f64::from(features_used[j * n + i])
+                f64::from(features_used[i * nd + j])
             } else {
                 f64::NAN
             };
 
-            let issues = support::tickets(&data.tickets, tickets.of(i), at, &mut row);
-            let latest = support::surveys(&data.surveys, surveys.of(i), at, &mut row);
+            let issues = support::tickets_with(&data.tickets, tickets.of(i), at, row, scratch);
+            let latest = support::surveys(&data.surveys, surveys.of(i), at, row);
 
             row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
-            let cycle = a.renewal_date[i].map(|r| renewal_cycle(r, a.started_at[i]));
-            let to_renewal = a.renewal_date[i].map(|r| days_to_renewal(r, a.started_at[i], t));
+            let cycle = cycles[i];
+            let to_renewal = a.renewal_date[i]
+                .zip(cycle)
+                .map(|(r, c)| days_to_renewal_in(r, c, t));
             row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
             row[f::RENEWAL_IN_HORIZON] = f64::from(u8::from(
                 to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
@@ -187,18 +201,11 @@ pub fn build(
             row[f::RENEWAL_WINDOW_DAYS_LOG] = window;
             row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
             row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
-            (row, issues, latest)
+            (issues, latest)
         })
-        .collect();
-
-    let mut x = Array2::<f64>::zeros((rows.len(), f::COUNT));
-    let mut issues = Vec::with_capacity(rows.len());
-    let mut latest_nps = Vec::with_capacity(rows.len());
-    for (r, (row, iss, nps)) in computed.into_iter().enumerate() {
-        x.row_mut(r).assign(&ndarray::ArrayView1::from(&row[..]));
-        issues.push(iss);
-        latest_nps.push(nps);
-    }
+        .unzip();
+    let x = Array2::from_shape_vec((rows.len(), f::COUNT), values)
+        .expect("one value per row and feature");
     Ok(FeatureMatrix {
         plan: plan.clone(),
         account: rows.iter().map(|r| r.0).collect(),
@@ -251,8 +258,13 @@ pub fn renewal_cycle(renewal: i64, started: i64) -> Cycle {
 /// but another month is monthly; otherwise (the start's anniversary, or another day)
 /// annual.
 pub fn days_to_renewal(renewal: i64, started: i64, t: i32) -> i32 {
+    days_to_renewal_in(renewal, renewal_cycle(renewal, started), t)
+}
+
+/// `days_to_renewal` for a contract whose cycle is known.
+pub fn days_to_renewal_in(renewal: i64, cycle: Cycle, t: i32) -> i32 {
     let r0 = day_to_date(crate::time::micros_to_day(renewal));
-    let step = chrono::Months::new(match renewal_cycle(renewal, started) {
+    let step = chrono::Months::new(match cycle {
         Cycle::Monthly => 1,
         Cycle::Annual => 12,
     });

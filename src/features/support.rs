@@ -60,12 +60,32 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// Buffers reused from one feature row to the next (one per worker thread).
+#[derive(Default)]
+pub struct Scratch {
+    response: Vec<f64>,
+    resolution: Vec<f64>,
+}
+
 /// Fills the ticket features of `row`; returns the per-category issue counts.
 pub fn tickets(t: &Tickets, rows: &[u32], at: i64, row: &mut [f64]) -> Vec<IssueCount> {
+    tickets_with(t, rows, at, row, &mut Scratch::default())
+}
+
+/// `tickets` with the caller's buffers.
+pub fn tickets_with(
+    t: &Tickets,
+    rows: &[u32],
+    at: i64,
+    row: &mut [f64],
+    scratch: &mut Scratch,
+) -> Vec<IssueCount> {
     let since = at - 90 * MICROS_PER_DAY;
     let (mut opened, mut open, mut urgent, mut oldest) = (0u32, 0u32, 0u32, 0i64);
-    let mut response = Vec::new();
-    let mut resolution = Vec::new();
+    let response = &mut scratch.response;
+    let resolution = &mut scratch.resolution;
+    response.clear();
+    resolution.clear();
     let mut issues: Vec<IssueCount> = Vec::new();
     for &r in rows {
         let r = r as usize;
@@ -117,8 +137,8 @@ pub fn tickets(t: &Tickets, rows: &[u32], at: i64, row: &mut [f64]) -> Vec<Issue
     row[f::OPEN_TICKETS] = f64::from(open);
     row[f::OPEN_URGENT_TICKETS] = f64::from(urgent);
     row[f::OLDEST_OPEN_TICKET_DAYS] = oldest as f64 / MICROS_PER_DAY as f64;
-    row[f::MEDIAN_FIRST_RESPONSE_HOURS] = median(&mut response);
-    row[f::MEDIAN_RESOLUTION_HOURS] = median(&mut resolution);
+    row[f::MEDIAN_FIRST_RESPONSE_HOURS] = median(response);
+    row[f::MEDIAN_RESOLUTION_HOURS] = median(resolution);
     issues
 }
 
@@ -295,5 +315,26 @@ mod tests {
         assert_eq!(g.of(0), &[1]);
         assert_eq!(g.of(1), &[0, 2]);
         assert_eq!(g.of(3), &[] as &[u32]);
+    }
+
+    #[test]
+    fn reused_buffers_do_not_leak_between_rows() {
+        let at = 1000 * D;
+        let t = Tickets {
+            account: vec![0, 1],
+            opened_at: vec![at - 10 * D, at - 5 * D],
+            first_response_at: vec![Some(at - 10 * D + MICROS_PER_HOUR), None],
+            resolved_at: vec![Some(at - 9 * D), None],
+            priority: vec![Priority::Low, Priority::Low],
+            category: vec![None, None],
+            categories: vec![],
+        };
+        let mut scratch = Scratch::default();
+        let mut row = vec![0.0; f::COUNT];
+        tickets_with(&t, &[0], at, &mut row, &mut scratch);
+        assert_eq!(row[f::MEDIAN_FIRST_RESPONSE_HOURS], 1.0);
+        tickets_with(&t, &[1], at, &mut row, &mut scratch);
+        assert!(row[f::MEDIAN_FIRST_RESPONSE_HOURS].is_nan());
+        assert!(row[f::MEDIAN_RESOLUTION_HOURS].is_nan());
     }
 }

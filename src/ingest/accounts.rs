@@ -1,6 +1,6 @@
 //! The accounts table: the population, its attributes and the churn labels.
 
-use std::collections::HashMap;
+use ahash::AHashMap;
 
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
@@ -25,7 +25,8 @@ pub struct Accounts {
     pub started_at: Vec<i64>,
     pub renewal_date: Vec<Option<i64>>,
     pub churned_at: Vec<Option<i64>>,
-    index: HashMap<String, u32>,
+    /// aHash, not SipHash: looked up once per ticket and survey row.
+    index: AHashMap<String, u32>,
     /// Where each account was read, to name both rows of a duplicate.
     at: Vec<RowRef>,
 }

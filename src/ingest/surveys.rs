@@ -116,17 +116,14 @@ fn fill(
                 continue;
             }
         };
-        let k = match kind
-            .is_valid(i)
-            .then(|| kind.value(i).trim().to_ascii_lowercase())
-            .as_deref()
-        {
-            Some("nps") => SurveyKind::Nps,
-            Some("csat") => SurveyKind::Csat,
+        // Compared in place: no lower-cased copy per answer.
+        let k = match kind.is_valid(i).then(|| kind.value(i).trim()) {
+            Some(v) if v.eq_ignore_ascii_case("nps") => SurveyKind::Nps,
+            Some(v) if v.eq_ignore_ascii_case("csat") => SurveyKind::Csat,
             other => {
                 aside(
                     "unknown survey kind (expected nps or csat)",
-                    other.unwrap_or("null").to_string(),
+                    other.map_or_else(|| "null".to_string(), |v| v.to_ascii_lowercase()),
                 );
                 continue;
             }

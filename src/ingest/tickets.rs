@@ -1,5 +1,6 @@
 //! The tickets table: support load, responsiveness and the issues to fix.
 
+use ahash::AHashMap;
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
 
@@ -23,12 +24,19 @@ pub enum Priority {
 
 impl Priority {
     pub fn parse(s: &str) -> Priority {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "low" => Priority::Low,
-            "normal" | "medium" => Priority::Normal,
-            "high" => Priority::High,
-            "urgent" | "critical" => Priority::Urgent,
-            _ => Priority::Unknown,
+        // Compared in place: no lower-cased copy per ticket.
+        let s = s.trim();
+        let is = |w: &str| s.eq_ignore_ascii_case(w);
+        if is("low") {
+            Priority::Low
+        } else if is("normal") || is("medium") {
+            Priority::Normal
+        } else if is("high") {
+            Priority::High
+        } else if is("urgent") || is("critical") {
+            Priority::Urgent
+        } else {
+            Priority::Unknown
         }
     }
 
@@ -81,7 +89,12 @@ struct Part {
     first_response_at: Vec<Option<i64>>,
     resolved_at: Vec<Option<i64>>,
     priority: Vec<Priority>,
-    category: Vec<Option<String>>,
+    /// Index into `categories`: names are normalised once per distinct raw value,
+    /// not copied per ticket.
+    category: Vec<Option<u32>>,
+    categories: Interner,
+    /// Raw category text -> index (None when blank).
+    raw: AHashMap<String, Option<u32>>,
     set_aside: SetAside,
 }
 
@@ -101,11 +114,16 @@ pub fn read(
         out.first_response_at.extend(p.first_response_at);
         out.resolved_at.extend(p.resolved_at);
         out.priority.extend(p.priority);
-        out.category.extend(
-            p.category
-                .iter()
-                .map(|c| c.as_deref().map(|c| interner.intern(c))),
-        );
+        // Interning the part's names in its own order of first appearance gives the
+        // global order of first appearance.
+        let global: Vec<u32> = p
+            .categories
+            .into_names()
+            .iter()
+            .map(|c| interner.intern(c))
+            .collect();
+        out.category
+            .extend(p.category.iter().map(|c| c.map(|c| global[c as usize])));
         set_aside.merge(p.set_aside);
     }
     out.categories = interner.into_names();
@@ -199,12 +217,23 @@ fn fill(
                 .filter(|a| a.is_valid(i))
                 .map_or(Priority::Unknown, |a| Priority::parse(a.value(i))),
         );
-        p.category.push(
-            category
-                .as_ref()
-                .filter(|a| a.is_valid(i) && !a.value(i).trim().is_empty())
-                .map(|a| a.value(i).trim().to_lowercase()),
-        );
+        let c = match category.as_ref().filter(|a| a.is_valid(i)) {
+            None => None,
+            Some(a) => {
+                let raw = a.value(i);
+                match p.raw.get(raw) {
+                    Some(&c) => c,
+                    None => {
+                        let name = raw.trim();
+                        let c =
+                            (!name.is_empty()).then(|| p.categories.intern(&name.to_lowercase()));
+                        p.raw.insert(raw.to_string(), c);
+                        c
+                    }
+                }
+            }
+        };
+        p.category.push(c);
     }
     Ok(())
 }

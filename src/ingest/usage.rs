@@ -27,12 +27,18 @@ pub struct UsageBatch {
     pub account: Vec<u32>,
     /// Event instant, microseconds since the epoch (UTC).
     pub ts: Vec<i64>,
-    /// Stable 64-bit hash of user_id, 0 when absent (for distinct-user counts).
-    pub user: Vec<u64>,
-    /// Stable 64-bit hash of feature, 0 when absent (for breadth of adoption).
-    pub feature: Vec<u64>,
+    /// user_id as a code into `user_hash`, 0 when absent (for distinct-user counts).
+    pub user: Vec<u32>,
+    /// feature as a code into `feature_hash`, 0 when absent (for breadth of adoption).
+    pub feature: Vec<u32>,
     /// Amount of use; 1 when the column or value is absent.
     pub quantity: Vec<f64>,
+    /// Stable 64-bit hash of the text of each user code (index 0, absent, is 0). Codes
+    /// are small dense integers valid within this batch only; the hash identifies a
+    /// user across batches and files. One table per dictionary, shared by its batches.
+    pub user_hash: Arc<Vec<u64>>,
+    /// Likewise for `feature`.
+    pub feature_hash: Arc<Vec<u64>>,
 }
 
 impl UsageBatch {
@@ -221,21 +227,25 @@ impl Usage {
             .map_err(|e| ctx.column_error("account_id", e))?;
         let ts = ctx.convert(rb, "ts", instants)?.expect("required column");
         let user = match rb.column_by_name("user_id") {
-            Some(a) => Some(
-                caches
+            Some(a) => {
+                let (codes, hashes) = caches
                     .user
-                    .map(a, |s| Some(hash_text(s)))
-                    .map_err(|e| ctx.column_error("user_id", e))?,
-            ),
+                    .map(a)
+                    .map_err(|e| ctx.column_error("user_id", e))?;
+                out.user_hash = hashes;
+                Some(codes)
+            }
             None => None,
         };
         let feature = match rb.column_by_name("feature") {
-            Some(a) => Some(
-                caches
+            Some(a) => {
+                let (codes, hashes) = caches
                     .feature
-                    .map(a, |s| Some(hash_text(s)))
-                    .map_err(|e| ctx.column_error("feature", e))?,
-            ),
+                    .map(a)
+                    .map_err(|e| ctx.column_error("feature", e))?;
+                out.feature_hash = hashes;
+                Some(codes)
+            }
             None => None,
         };
         let quantity = ctx.convert(rb, "quantity", numbers)?;
@@ -257,7 +267,8 @@ impl Usage {
         out.feature.reserve(n);
         out.quantity.reserve(n);
 
-        for i in 0..n {
+        // The contract's checks, row by row; sets the row aside or appends it.
+        let mut one_row = |i: usize, out: &mut UsageBatch| {
             let mut aside = |reason: &'static str, value: &dyn Fn() -> String| {
                 set_aside.add(t, reason, ctx.file_index, ctx.path, ctx.row(i), value)
             };
@@ -269,11 +280,11 @@ impl Usage {
                         super::columns::show(ids.as_ref(), i)
                     });
                 }
-                continue;
+                return;
             };
             if ts_has_nulls && ts.is_null(i) {
                 aside("null ts", &|| accounts.ids[acc as usize].clone());
-                continue;
+                return;
             }
             let when = ts_values[i];
             if when < ok_from || when > ok_to {
@@ -282,7 +293,7 @@ impl Usage {
                     _ => "ts in the future",
                 };
                 aside(reason, &|| crate::time::format_micros(when));
-                continue;
+                return;
             }
             let q = match (q_values, &quantity) {
                 (Some(v), Some(q)) if !q_has_nulls || q.is_valid(i) => v[i],
@@ -290,7 +301,7 @@ impl Usage {
             };
             if !q.is_finite() || q < 0.0 {
                 aside("negative or non-finite quantity", &|| format!("{q}"));
-                continue;
+                return;
             }
             out.account.push(acc);
             out.ts.push(when);
@@ -299,8 +310,63 @@ impl Usage {
             out.feature
                 .push(feature.as_ref().and_then(|f| f.get(i)).unwrap_or(0));
             out.quantity.push(q);
+        };
+
+        // The common case (dictionary columns, no nulls) in a tight loop; any row
+        // that fails a check goes through `one_row`, which names the reason.
+        let fast = match (
+            account.dense(),
+            optional_dense(user.as_ref()),
+            optional_dense(feature.as_ref()),
+        ) {
+            (Some(a), Some(u), Some(f)) if !ts_has_nulls && !q_has_nulls => Some((a, u, f)),
+            _ => None,
+        };
+        let Some(((a_keys, a_values), user_d, feature_d)) = fast else {
+            for i in 0..n {
+                one_row(i, out);
+            }
+            return Ok(());
+        };
+        let code = |d: Option<(&[i32], &[Option<u32>])>, i: usize| {
+            d.and_then(|(k, v)| v.get(k[i] as usize).copied().flatten())
+                .unwrap_or(0)
+        };
+        for i in 0..n {
+            let acc = a_values.get(a_keys[i] as usize).copied().flatten();
+            let when = ts_values[i];
+            let q = q_values.map_or(1.0, |v| v[i]);
+            match acc {
+                Some(acc) if when >= ok_from && when <= ok_to && q.is_finite() && q >= 0.0 => {
+                    out.account.push(acc);
+                    out.ts.push(when);
+                    out.user.push(code(user_d, i));
+                    out.feature.push(code(feature_d, i));
+                    out.quantity.push(q);
+                }
+                _ => one_row(i, out),
+            }
         }
         Ok(())
+    }
+}
+
+/// Whether two dictionaries are the same values. The Parquet reader wraps a column
+/// chunk's one dictionary in a new array for every batch, so `Arc` identity alone
+/// would redo the translation per batch; the cache holds the old array, so its
+/// buffers cannot have been freed and reused.
+fn same_values(cached: &ArrayRef, new: &ArrayRef) -> bool {
+    Arc::ptr_eq(cached, new) || cached.to_data().ptr_eq(&new.to_data())
+}
+
+/// `dense` of an optional column: `Some(None)` when the column is absent.
+#[allow(clippy::type_complexity)]
+fn optional_dense<'a>(
+    m: Option<&'a Mapped<'a, u32>>,
+) -> Option<Option<(&'a [i32], &'a [Option<u32>])>> {
+    match m {
+        None => Some(None),
+        Some(m) => m.dense().map(Some),
     }
 }
 
@@ -309,8 +375,8 @@ impl Usage {
 #[derive(Default)]
 struct Caches {
     account: DictMap<u32>,
-    user: DictMap<u64>,
-    feature: DictMap<u64>,
+    user: HashCodes,
+    feature: HashCodes,
 }
 
 /// The translation of the last dictionary seen. Holding the dictionary's `ArrayRef`
@@ -341,6 +407,18 @@ enum Mapped<'a, T: Copy> {
 }
 
 impl<T: Copy> Mapped<'_, T> {
+    /// Keys and translated values of a dictionary column without null keys.
+    fn dense(&self) -> Option<(&[i32], &[Option<T>])> {
+        match self {
+            Mapped::Dict {
+                keys,
+                nulls: None,
+                values,
+            } => Some((keys, values)),
+            _ => None,
+        }
+    }
+
     #[inline]
     fn get(&self, i: usize) -> Option<T> {
         match self {
@@ -372,7 +450,7 @@ impl<T: Copy> DictMap<T> {
                 let same = self
                     .dict
                     .as_ref()
-                    .is_some_and(|d| Arc::ptr_eq(d, dict.values()));
+                    .is_some_and(|d| same_values(d, dict.values()));
                 if !same {
                     let strings: &StringArray = dict.values().as_string::<i32>();
                     self.values = strings.iter().map(|s| s.and_then(&f)).collect();
@@ -390,5 +468,102 @@ impl<T: Copy> DictMap<T> {
         Ok(Mapped::Plain(
             strings.iter().map(|s| s.and_then(&f)).collect(),
         ))
+    }
+}
+
+/// Codes of a text column (dictionary key + 1, 0 for null) and the stable hash of the
+/// text behind each code, computed once per dictionary: the accumulators key on small
+/// dense codes per row and meet the hashes only once per distinct value.
+#[derive(Default)]
+struct HashCodes {
+    dict: Option<ArrayRef>,
+    codes: Vec<Option<u32>>,
+    hashes: Arc<Vec<u64>>,
+}
+
+impl HashCodes {
+    fn map<'a>(
+        &'a mut self,
+        array: &'a ArrayRef,
+    ) -> Result<(Mapped<'a, u32>, Arc<Vec<u64>>), String> {
+        if let DataType::Dictionary(key, value) = array.data_type() {
+            if **key == DataType::Int32 && **value == DataType::Utf8 {
+                let dict = array.as_dictionary::<Int32Type>();
+                let same = self
+                    .dict
+                    .as_ref()
+                    .is_some_and(|d| same_values(d, dict.values()));
+                if !same {
+                    let strings: &StringArray = dict.values().as_string::<i32>();
+                    let (codes, hashes) = Self::table(strings);
+                    self.codes = codes;
+                    self.hashes = Arc::new(hashes);
+                    self.dict = Some(dict.values().clone());
+                }
+                let keys = dict.keys();
+                return Ok((
+                    Mapped::Dict {
+                        keys: keys.values(),
+                        nulls: keys.nulls().filter(|n| n.null_count() > 0),
+                        values: &self.codes,
+                    },
+                    self.hashes.clone(),
+                ));
+            }
+        }
+        // Any other type: one code per row, valid for this batch.
+        let strings = texts(array)?;
+        let (codes, hashes) = Self::table(&strings);
+        self.dict = None;
+        Ok((Mapped::Plain(codes), Arc::new(hashes)))
+    }
+
+    /// Code k + 1 for the k-th value (None when null) and the hash of each code.
+    fn table(strings: &StringArray) -> (Vec<Option<u32>>, Vec<u64>) {
+        let mut hashes = Vec::with_capacity(strings.len() + 1);
+        hashes.push(0);
+        let codes = strings
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                hashes.push(s.map_or(0, hash_text));
+                s.map(|_| k as u32 + 1)
+            })
+            .collect();
+        (codes, hashes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{make_array, DictionaryArray};
+
+    #[test]
+    fn a_dictionary_rewrapped_per_batch_is_recognised() {
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let again = make_array(values.to_data());
+        assert!(!Arc::ptr_eq(&values, &again));
+        assert!(same_values(&values, &again));
+        let other: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        assert!(!same_values(&values, &other), "equal text, other buffers");
+        assert!(!same_values(&values, &values.slice(0, 1)));
+    }
+
+    #[test]
+    fn codes_index_the_hash_of_their_text() {
+        let want = vec![hash_text("x"), 0, hash_text("y"), hash_text("x")];
+        let dict: DictionaryArray<Int32Type> = vec![Some("x"), None, Some("y"), Some("x")]
+            .into_iter()
+            .collect();
+        let plain = StringArray::from(vec![Some("x"), None, Some("y"), Some("x")]);
+        let mut h = HashCodes::default();
+        for a in [Arc::new(dict) as ArrayRef, Arc::new(plain) as ArrayRef] {
+            let (codes, hashes) = h.map(&a).unwrap();
+            let got: Vec<u64> = (0..4)
+                .map(|i| hashes[codes.get(i).unwrap_or(0) as usize])
+                .collect();
+            assert_eq!(got, want, "{:?}", a.data_type());
+        }
     }
 }
