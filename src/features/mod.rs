@@ -32,7 +32,8 @@ pub struct FeatureMatrix {
     pub label: Vec<Option<bool>>,
     /// Rows x `FEATURES`, NaN where a value is missing.
     pub x: Array2<f64>,
-    /// Ticket categories opened in 90 days or open, per row: the issues to fix.
+    /// Ticket categories opened in 90 days or open, per row at the as-of date: the
+    /// issues to fix (empty on training rows).
     pub issues: Vec<Vec<IssueCount>>,
     /// Index (into `Dataset::surveys`) of the latest NPS answer of each row.
     pub latest_nps: Vec<Option<u32>>,
@@ -201,6 +202,9 @@ pub fn build(
             row[f::RENEWAL_WINDOW_DAYS_LOG] = window;
             row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
             row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
+            // Only scored rows name their issues; a million training rows' lists
+            // would be tens of megabytes nobody reads.
+            let issues = if j == scoring { issues } else { Vec::new() };
             (issues, latest)
         })
         .unzip();
