@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::features::{self, FeatureMatrix, Plan, PlanSettings};
 use crate::ingest::{self, Dataset};
-use crate::model::{self, ChurnModel, ModelMeta, TrainParams, TrainingSet};
+use crate::model::{self, ChurnModel, ModelMeta, TrainParams};
 use crate::time::{date_to_micros, micros_to_date};
 
 /// Wall time of one stage, for logs and the run manifest.
@@ -128,17 +128,6 @@ pub fn prepare(
     data.tickets.release_rows();
     return_freed_memory();
     Ok(Prepared { data, plan, matrix })
-}
-
-/// The labelled rows (training dates) as the model stage's input, as a copy.
-pub fn training_set(m: &FeatureMatrix) -> TrainingSet {
-    let (train, _) = m.split();
-    TrainingSet {
-        specs: features::defs::specs(),
-        x: m.x.select(ndarray::Axis(0), &train),
-        y: train.iter().map(|&r| m.label[r] == Some(true)).collect(),
-        group: train.iter().map(|&r| m.date[r]).collect(),
-    }
 }
 
 /// The labelled rows' features. They come first in the matrix (rows are by date, the

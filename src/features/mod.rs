@@ -4,9 +4,11 @@
 
 pub mod defs;
 pub mod export;
+mod pairs;
 pub mod plan;
 pub mod support;
 pub mod usage;
+mod windows;
 
 use ndarray::Array2;
 use rayon::prelude::*;

@@ -7,117 +7,15 @@
 //! exponentially weighted event rates are sums of fixed-point integer weights for the
 //! same reason.
 
-use rayon::prelude::*;
-
 use crate::ingest::UsageBatch;
+
+pub use super::pairs::Pairs;
+pub use super::windows::{Windows, EMA_FAST_DAYS, EMA_SLOW_DAYS, LOOKBACK_DAYS};
+use super::windows::{P30, W30, W7, W90, WEMA};
 use crate::time::{micros_to_day, MICROS_PER_DAY};
-
-/// Window flags of a (day, observation date) pair.
-const W7: u8 = 1;
-const W30: u8 = 2;
-const P30: u8 = 4;
-const W90: u8 = 8;
-/// Inside the exponentially weighted windows (the whole look-back).
-const WEMA: u8 = 16;
-
-/// How far back from the earliest observation date usage is looked at.
-pub const LOOKBACK_DAYS: i32 = 180;
 
 /// Quantities are summed as integers of millionths so the sum is order-free.
 const QTY_SCALE: f64 = 1e6;
-
-/// Time constants (days) of the fast and slow exponentially weighted event rates.
-pub const EMA_FAST_DAYS: f64 = 14.0;
-pub const EMA_SLOW_DAYS: f64 = 90.0;
-/// Fixed-point scale of the exponential weights (integers, so sums are order-free).
-const EMA_SCALE: f64 = (1u64 << 24) as f64;
-
-const _: () = assert!(LOOKBACK_DAYS <= 256, "ages are stored as u8");
-
-/// Weight of an event `age` days before the day before the observation date (age 0 is
-/// the last day seen), over the look-back, as a fixed-point integer.
-fn ema_weights(tau: f64) -> Vec<u64> {
-    (0..LOOKBACK_DAYS)
-        .map(|age| ((-(age as f64) / tau).exp() * EMA_SCALE).round() as u64)
-        .collect()
-}
-
-/// For each day of the timeline, the observation dates whose windows contain it.
-pub struct Windows {
-    /// Day (since the epoch) of timeline offset 0.
-    pub origin: i32,
-    pub len: i32,
-    slots: Vec<(u32, u32)>,
-    /// (date index, window flags, age in days before the date minus one).
-    entries: Vec<(u16, u8, u8)>,
-    fast: Vec<u64>,
-    slow: Vec<u64>,
-}
-
-impl Windows {
-    pub fn new(days: &[i32]) -> Windows {
-        let origin = days.iter().min().copied().unwrap_or(0) - LOOKBACK_DAYS;
-        let len = days.iter().max().copied().unwrap_or(0) - origin;
-        let mut slots = Vec::with_capacity(len.max(0) as usize);
-        let mut entries = Vec::new();
-        for off in 0..len {
-            let d = origin + off;
-            let start = entries.len() as u32;
-            for (j, &t) in days.iter().enumerate() {
-                let mut f = 0u8;
-                if d < t && d >= t - 7 {
-                    f |= W7;
-                }
-                if d < t && d >= t - 30 {
-                    f |= W30;
-                }
-                if d < t - 30 && d >= t - 60 {
-                    f |= P30;
-                }
-                if d < t && d >= t - 90 {
-                    f |= W90;
-                }
-                if d < t && d >= t - LOOKBACK_DAYS {
-                    f |= WEMA;
-                }
-                if f != 0 {
-                    let age = (t - 1 - d).clamp(0, LOOKBACK_DAYS - 1) as u8;
-                    entries.push((j as u16, f, age));
-                }
-            }
-            slots.push((start, entries.len() as u32));
-        }
-        Windows {
-            origin,
-            len,
-            slots,
-            entries,
-            fast: ema_weights(EMA_FAST_DAYS),
-            slow: ema_weights(EMA_SLOW_DAYS),
-        }
-    }
-
-    /// Mean events per day over the look-back, weighted by `exp(-age / tau)`, from a
-    /// sum of fixed-point weights accumulated for the fast (`slow == false`) or slow rate.
-    pub fn ema_rate(&self, sum: u64, slow: bool) -> f64 {
-        let w = if slow { &self.slow } else { &self.fast };
-        let total: u64 = w.iter().sum();
-        sum as f64 / total as f64
-    }
-
-    fn of(&self, day: i32) -> &[(u16, u8, u8)] {
-        let off = day - self.origin;
-        if off < 0 || off >= self.len {
-            return &[];
-        }
-        let (a, b) = self.slots[off as usize];
-        &self.entries[a as usize..b as usize]
-    }
-
-    fn words(&self) -> usize {
-        (self.len.max(0) as usize).div_ceil(64)
-    }
-}
 
 /// Per-window sums of one (observation date, account).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -377,124 +275,10 @@ fn quantity_units(q: f64) -> i64 {
     }
 }
 
-/// One (account, key) pair seen in a run of rows, with its date mask.
-#[derive(Debug, Clone, Copy)]
-struct Seen {
-    account: u32,
-    hash: u64,
-    mask: u64,
-}
-
-/// Distinct (account, key) pairs and the dates whose 30-day window saw them, without
-/// a hash map: within a run of rows of one account, masks are ORed into a dense array
-/// indexed by the batch's key codes; at the end of the run each touched code becomes
-/// one `Seen` record. A pair can be recorded more than once (an account's rows split
-/// across batches or workers); `counts` merges those, so the result is order-free.
-#[derive(Default)]
-pub struct Pairs {
-    seen: Vec<Seen>,
-    /// Mask per code in the current run; all zero outside `UsageAcc::add`.
-    run: Vec<u64>,
-    /// Codes with a non-zero mask in the current run.
-    touched: Vec<u32>,
-}
-
-impl Pairs {
-    fn start(&mut self, codes: usize) {
-        if self.run.len() < codes {
-            self.run.resize(codes, 0);
-        }
-    }
-
-    #[inline]
-    fn note(&mut self, code: u32, mask: u64) {
-        let m = &mut self.run[code as usize];
-        if *m == 0 {
-            self.touched.push(code);
-        }
-        *m |= mask;
-    }
-
-    /// Ends the run of `account`, whose codes index `hashes`.
-    fn flush(&mut self, account: u32, hashes: &[u64]) {
-        for &c in &self.touched {
-            let mask = std::mem::take(&mut self.run[c as usize]);
-            self.seen.push(Seen {
-                account,
-                hash: hashes[c as usize],
-                mask,
-            });
-        }
-        self.touched.clear();
-    }
-
-    fn merge(&mut self, mut o: Pairs) {
-        if o.seen.len() > self.seen.len() {
-            std::mem::swap(&mut self.seen, &mut o.seen);
-        }
-        self.seen.append(&mut o.seen);
-    }
-
-    /// Records held (for tests and memory accounting).
-    pub fn records(&self) -> usize {
-        self.seen.len()
-    }
-
-    /// Distinct keys per (account, date), indexed by account * n_dates + date.
-    pub fn counts(&self, n_dates: usize, n_accounts: usize) -> Vec<u32> {
-        // Group record indices by account (counting sort), then merge each account's
-        // records by hash.
-        let mut start = vec![0u32; n_accounts + 1];
-        for s in &self.seen {
-            start[s.account as usize + 1] += 1;
-        }
-        for a in 0..n_accounts {
-            start[a + 1] += start[a];
-        }
-        let mut next = start.clone();
-        let mut order = vec![0u32; self.seen.len()];
-        for (k, s) in self.seen.iter().enumerate() {
-            let a = s.account as usize;
-            order[next[a] as usize] = k as u32;
-            next[a] += 1;
-        }
-        drop(next);
-        let mut out = vec![0u32; n_dates * n_accounts];
-        if n_dates == 0 {
-            return out;
-        }
-        out.par_chunks_mut(n_dates).enumerate().for_each_init(
-            Vec::new,
-            |scratch: &mut Vec<(u64, u64)>, (a, out)| {
-                let idx = &order[start[a] as usize..start[a + 1] as usize];
-                scratch.clear();
-                scratch.extend(idx.iter().map(|&k| {
-                    let s = &self.seen[k as usize];
-                    (s.hash, s.mask)
-                }));
-                scratch.sort_unstable_by_key(|p| p.0);
-                let mut k = 0;
-                while k < scratch.len() {
-                    let (h, mut m) = scratch[k];
-                    k += 1;
-                    while k < scratch.len() && scratch[k].0 == h {
-                        m |= scratch[k].1;
-                        k += 1;
-                    }
-                    while m != 0 {
-                        out[m.trailing_zeros() as usize] += 1;
-                        m &= m - 1;
-                    }
-                }
-            },
-        );
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::windows::ema_weights;
 
     /// Stand-in hash of a key code: codes 1..=255 are users, 101.. features.
     fn hashes() -> std::sync::Arc<Vec<u64>> {
