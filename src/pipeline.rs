@@ -237,21 +237,7 @@ pub fn describe(m: &ChurnModel, plan: &Plan) -> String {
             g.rows, g.positives
         );
     }
-    let _ = writeln!(
-        s,
-        "Chosen L2 alpha: {} (grid by validation log loss:",
-        m.selection.chosen_alpha
-    );
-    for g in &m.selection.grid {
-        let _ = writeln!(
-            s,
-            "  alpha {:>8}: {:.5}{}",
-            g.alpha,
-            g.validation_log_loss,
-            if g.converged { "" } else { " (not converged)" }
-        );
-    }
-    let _ = writeln!(s, ")");
+    s.push_str(&m.selection.summary());
     let _ = writeln!(
         s,
         "Out-of-time validation on {} ({} rows, base rate {:.1}%):",

@@ -311,21 +311,7 @@ pub fn describe(o: &TrainOutcome) -> String {
         categorical,
         m.model.features.len()
     );
-    let _ = writeln!(
-        s,
-        "Chosen L2 alpha: {} (grid by validation log loss:",
-        m.selection.chosen_alpha
-    );
-    for g in &m.selection.grid {
-        let _ = writeln!(
-            s,
-            "  alpha {:>8}: {:.5}{}",
-            g.alpha,
-            g.validation_log_loss,
-            if g.converged { "" } else { " (not converged)" }
-        );
-    }
-    let _ = writeln!(s, ")");
+    s.push_str(&m.selection.summary());
     let scheme = match m.selection.validation {
         Validation::KFold { folds, seed } => {
             format!("Stratified {folds}-fold cross-validation (seed {seed}), pooled out-of-fold predictions")

@@ -36,6 +36,26 @@ pub struct Selection {
     pub selection_rows: Vec<usize>,
 }
 
+impl Selection {
+    /// The chosen alpha and the grid's validation log losses, for the terminal.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "Chosen L2 alpha: {} (grid by validation log loss:\n",
+            self.chosen_alpha
+        );
+        for g in &self.grid {
+            s.push_str(&format!(
+                "  alpha {:>8}: {:.5}{}\n",
+                g.alpha,
+                g.validation_log_loss,
+                if g.converged { "" } else { " (not converged)" }
+            ));
+        }
+        s.push_str(")\n");
+        s
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupCount {
     pub group: u32,
@@ -517,6 +537,24 @@ mod tests {
             point(1.0, 0.3),
         ];
         assert_eq!(choose(&g), 2);
+    }
+
+    #[test]
+    fn the_summary_lists_every_alpha_and_flags_unconverged_fits() {
+        let mut slow = point(0.1, 0.25);
+        slow.converged = false;
+        let sel = Selection {
+            validation: Validation::OutOfTime,
+            chosen_alpha: 10.0,
+            grid: vec![slow, point(10.0, 0.2)],
+            max_iterations: 500,
+            tolerance_per_row: 1e-4,
+            selection_rows: vec![100],
+        };
+        assert_eq!(
+            sel.summary(),
+            "Chosen L2 alpha: 10 (grid by validation log loss:\n  alpha      0.1: 0.25000 (not converged)\n  alpha       10: 0.20000\n)\n"
+        );
     }
 
     #[test]
