@@ -215,14 +215,6 @@ def _days_in_month(y, m):
     return ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
 
 
-def _add_months(y, m, d, k):
-    """Calendar month arithmetic clamped to the month's last day (as chrono does)."""
-    total = y * 12 + (m - 1) + k
-    ny, nm = total // 12, total % 12 + 1
-    nd = np.minimum(d, _days_in_month(ny, nm))
-    return ny, nm, nd
-
-
 def _to_day(y, m, d):
     first = ((y - 1970) * 12 + (m - 1)).astype("datetime64[M]").astype("datetime64[D]")
     return (first + (d - 1)).astype(np.int64)
@@ -239,26 +231,32 @@ def account_features(acc, rows_a, rows_j, days, x, horizon=90):
     s_day = acc["started_at"][rows_a] // US_PER_DAY
     ry, rm, rd = _ymd(r_day)
     sy, sm, sd = _ymd(s_day)
-    monthly = (rd == sd) & (rm != sm)
+    # Renewals fall on an anchor day clamped to short months (as churn's Renewals):
+    # the start's day when the stored renewal is on it, else the renewal's own day.
+    on_start_day = rd == np.minimum(sd, _days_in_month(ry, rm))
+    monthly = on_start_day & (rm != sm)
     step = np.where(monthly, 1, 12)
-    # Roll forward while before the date, then back while the previous one is not
-    # before it, one cycle at a time from the stored renewal (as churn does).
-    y, m, d = ry.copy(), rm.copy(), rd.copy()
+    anchor = np.where(on_start_day, sd, rd)
+
+    def date_in(k):
+        y, m = k // 12, k % 12 + 1
+        return _to_day(y, m, np.minimum(anchor, _days_in_month(y, m)))
+
+    # The first renewal month at or after the date's month, then a step either way.
+    k0 = ry * 12 + (rm - 1)
+    ty, tm, _ = _ymd(t)
+    k = k0 - step * ((k0 - (ty * 12 + (tm - 1))) // step)
     while True:
-        cur = _to_day(y, m, d)
-        mask = has & (cur < t)
+        mask = has & (date_in(k) < t)
         if not mask.any():
             break
-        ny, nm, nd = _add_months(y[mask], m[mask], d[mask], step[mask])
-        y[mask], m[mask], d[mask] = ny, nm, nd
+        k = np.where(mask, k + step, k)
     while True:
-        py, pm, pd_ = _add_months(y, m, d, -step)
-        prev = _to_day(py, pm, pd_)
-        mask = has & (prev >= t)
+        mask = has & (date_in(k - step) >= t)
         if not mask.any():
             break
-        y[mask], m[mask], d[mask] = py[mask], pm[mask], pd_[mask]
-    to_ren = (_to_day(y, m, d) - t).astype(np.float64)
+        k = np.where(mask, k - step, k)
+    to_ren = (date_in(k) - t).astype(np.float64)
     x[:, COL["days_to_renewal"]] = np.where(has, to_ren, np.nan)
     in_h = has & (to_ren <= horizon)
     x[:, COL["renewal_in_horizon"]] = in_h.astype(np.float64)

@@ -198,7 +198,7 @@ pub const FEATURES: [FeatureDef; f::COUNT] = [
     def(
         "days_to_renewal",
         Id,
-        "days to the next anniversary of renewal_date",
+        "days to the renewal that was next at the observation date",
     ),
     def(
         "renewal_in_horizon",

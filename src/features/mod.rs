@@ -10,6 +10,7 @@ pub mod support;
 pub mod usage;
 mod windows;
 
+use chrono::{Datelike, NaiveDate};
 use ndarray::Array2;
 use rayon::prelude::*;
 
@@ -112,10 +113,10 @@ pub fn build(
     let surveys = ByAccount::new(&data.surveys.account, n);
     let has_user = data.usage.has_user;
     let has_feature = data.usage.has_feature;
-    // Each contract's cycle once, not per observation date.
-    let cycles: Vec<Option<Cycle>> = (0..n)
+    // Each contract's renewal calendar once, not per observation date.
+    let renewals: Vec<Option<Renewals>> = (0..n)
         .into_par_iter()
-        .map(|i| a.renewal_date[i].map(|r| renewal_cycle(r, a.started_at[i])))
+        .map(|i| a.renewal_date[i].map(|r| Renewals::infer(r, a.started_at[i])))
         .collect();
     // Rows are written straight into the matrix's buffer (no per-row copies held
     // beside it: at 100k accounts those were another 370 MB).
@@ -176,10 +177,8 @@ pub fn build(
             let latest = support::surveys(&data.surveys, surveys.of(i), at, row);
 
             row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
-            let cycle = cycles[i];
-            let to_renewal = a.renewal_date[i]
-                .zip(cycle)
-                .map(|(r, c)| days_to_renewal_in(r, c, t));
+            let cycle = renewals[i].map(|r| r.cycle);
+            let to_renewal = renewals[i].map(|r| r.days_from(t));
             row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
             row[f::RENEWAL_IN_HORIZON] = f64::from(u8::from(
                 to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
@@ -246,46 +245,86 @@ pub enum Cycle {
     Annual,
 }
 
-/// The contract's renewal cycle, inferred from its start (see `days_to_renewal`).
-pub fn renewal_cycle(renewal: i64, started: i64) -> Cycle {
-    use chrono::Datelike;
-    let r = day_to_date(crate::time::micros_to_day(renewal));
-    let s = day_to_date(crate::time::micros_to_day(started));
-    if r.day() == s.day() && r.month() != s.month() {
-        Cycle::Monthly
-    } else {
-        Cycle::Annual
-    }
+/// A contract's renewal calendar, inferred from its stored next renewal and its start:
+/// a renewal on the start's day of month but in another month is monthly; otherwise
+/// (the start's anniversary, or another day) annual. Renewals fall on an anchor day of
+/// month, clamped to short months, so a monthly contract started on the 31st renews on
+/// the 30th in 30-day months and on the 31st again after them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renewals {
+    pub cycle: Cycle,
+    /// Months since year 0 of the stored renewal.
+    month: i32,
+    /// The day of month renewals fall on before clamping: the start's, when the stored
+    /// renewal is on it, else the stored renewal's own.
+    anchor: u32,
 }
 
-/// Days from day `t` to the renewal that was next at `t`. The renewal date in the data
-/// is the next one as of the export, so earlier observation dates step back by the
-/// contract's cycle, inferred from the start: a renewal on the start's day of month
-/// but another month is monthly; otherwise (the start's anniversary, or another day)
-/// annual.
-pub fn days_to_renewal(renewal: i64, started: i64, t: i32) -> i32 {
-    days_to_renewal_in(renewal, renewal_cycle(renewal, started), t)
-}
-
-/// `days_to_renewal` for a contract whose cycle is known.
-pub fn days_to_renewal_in(renewal: i64, cycle: Cycle, t: i32) -> i32 {
-    let r0 = day_to_date(crate::time::micros_to_day(renewal));
-    let step = chrono::Months::new(match cycle {
-        Cycle::Monthly => 1,
-        Cycle::Annual => 12,
-    });
-    let target = day_to_date(t);
-    let mut r = r0;
-    while r < target {
-        r = r.checked_add_months(step).unwrap_or(target);
-    }
-    while let Some(prev) = r.checked_sub_months(step) {
-        if prev < target {
-            break;
+impl Renewals {
+    pub fn infer(renewal: i64, started: i64) -> Renewals {
+        let r = day_to_date(crate::time::micros_to_day(renewal));
+        let s = day_to_date(crate::time::micros_to_day(started));
+        let on_start_day = r.day() == s.day().min(days_in_month(r.year(), r.month()));
+        let cycle = if on_start_day && r.month() != s.month() {
+            Cycle::Monthly
+        } else {
+            Cycle::Annual
+        };
+        Renewals {
+            cycle,
+            month: r.year() * 12 + r.month0() as i32,
+            anchor: if on_start_day { s.day() } else { r.day() },
         }
-        r = prev;
     }
-    (r - target).num_days() as i32
+
+    /// Days from day `t` to the renewal that was next at `t` (0 when it falls on `t`).
+    /// The stored renewal is the next one as of the export, so earlier observation
+    /// dates step back from it by whole cycles.
+    pub fn days_from(&self, t: i32) -> i32 {
+        let step = match self.cycle {
+            Cycle::Monthly => 1,
+            Cycle::Annual => 12,
+        };
+        let target = day_to_date(t);
+        let target_month = target.year() * 12 + target.month0() as i32;
+        // The first renewal month at or after the target's month, then at most a
+        // step either way for the day within the month.
+        let mut k = self.month - step * (self.month - target_month).div_euclid(step);
+        while self.date_in(k) < target {
+            k += step;
+        }
+        while self.date_in(k - step) >= target {
+            k -= step;
+        }
+        (self.date_in(k) - target).num_days() as i32
+    }
+
+    /// The renewal day in month `k` (months since year 0).
+    fn date_in(&self, k: i32) -> NaiveDate {
+        let (y, m) = (k.div_euclid(12), k.rem_euclid(12) as u32 + 1);
+        NaiveDate::from_ymd_opt(y, m, self.anchor.min(days_in_month(y, m)))
+            .expect("a clamped day of a real month")
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    let next = NaiveDate::from_ymd_opt(ny, nm, 1).expect("first of a month");
+    next.pred_opt().expect("a day before").day()
+}
+
+/// The contract's renewal cycle (see [`Renewals`]).
+pub fn renewal_cycle(renewal: i64, started: i64) -> Cycle {
+    Renewals::infer(renewal, started).cycle
+}
+
+/// Days from day `t` to the renewal that was next at `t` (see [`Renewals::days_from`]).
+pub fn days_to_renewal(renewal: i64, started: i64, t: i32) -> i32 {
+    Renewals::infer(renewal, started).days_from(t)
 }
 
 #[cfg(test)]
@@ -330,5 +369,38 @@ mod tests {
         // Annual when the day of month differs.
         let start = date_to_micros(d("2024-03-02"));
         assert_eq!(days_to_renewal(r, start, day("2026-06-20")), 178);
+    }
+
+    #[test]
+    fn month_end_starts_renew_on_the_clamped_day() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let day = |s: &str| date_to_day(d(s));
+        // Started on the 31st, stored renewal on 30 November: monthly, and the
+        // renewals before it fall on the 31st again where the month has one.
+        let (r, start) = (
+            date_to_micros(d("2026-11-30")),
+            date_to_micros(d("2025-01-31")),
+        );
+        assert_eq!(renewal_cycle(r, start), Cycle::Monthly);
+        assert_eq!(days_to_renewal(r, start, day("2026-11-01")), 29);
+        assert_eq!(days_to_renewal(r, start, day("2026-10-02")), 29); // 31 October
+        assert_eq!(days_to_renewal(r, start, day("2026-10-31")), 0);
+        assert_eq!(days_to_renewal(r, start, day("2026-02-27")), 1); // 28 February
+        assert_eq!(days_to_renewal(r, start, day("2026-03-01")), 30); // 31 March
+                                                                      // Started on 29 February: annual renewals on the 28th, and the 29th in leap years.
+        let (r, start) = (
+            date_to_micros(d("2027-02-28")),
+            date_to_micros(d("2024-02-29")),
+        );
+        assert_eq!(renewal_cycle(r, start), Cycle::Annual);
+        assert_eq!(days_to_renewal(r, start, day("2026-12-31")), 59);
+        assert_eq!(days_to_renewal(r, start, day("2028-02-01")), 28);
+        // A renewal on another day than the start's keeps its own day.
+        let (r, start) = (
+            date_to_micros(d("2026-12-31")),
+            date_to_micros(d("2024-03-15")),
+        );
+        assert_eq!(renewal_cycle(r, start), Cycle::Annual);
+        assert_eq!(days_to_renewal(r, start, day("2026-01-01")), 364);
     }
 }
