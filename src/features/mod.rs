@@ -372,6 +372,38 @@ mod tests {
     }
 
     #[test]
+    fn which_renewal_is_stored_does_not_change_the_calendar() {
+        // A churned account stores the renewal at or after its churn, a survivor the
+        // next one after the export: features at an earlier date must not tell them
+        // apart (the stored date would otherwise leak the outcome).
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let day = |s: &str| date_to_day(d(s));
+        for start in ["2025-01-31", "2025-01-30", "2024-02-29", "2025-01-15"] {
+            let start = date_to_micros(d(start));
+            let s = day_to_date(crate::time::micros_to_day(start));
+            // Every monthly renewal from October 2025 to November 2026, but the ones in
+            // the start's month: with no billing-cycle column those read as annual.
+            let stored: Vec<i64> = (0..14)
+                .map(|k| d("2025-10-01") + chrono::Months::new(k))
+                .filter(|r| r.month() != s.month())
+                .map(|r| {
+                    let last = days_in_month(r.year(), r.month());
+                    date_to_micros(r.with_day(s.day().min(last)).unwrap())
+                })
+                .collect();
+            assert_eq!(stored.len(), 13);
+            for t in ["2025-06-01", "2025-08-31", "2025-09-30"] {
+                let seen: Vec<(Cycle, i32)> = stored
+                    .iter()
+                    .map(|&r| (renewal_cycle(r, start), days_to_renewal(r, start, day(t))))
+                    .collect();
+                assert!(seen.iter().all(|v| *v == seen[0]), "{t}: {seen:?}");
+                assert_eq!(seen[0].0, Cycle::Monthly);
+            }
+        }
+    }
+
+    #[test]
     fn month_end_starts_renew_on_the_clamped_day() {
         let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
         let day = |s: &str| date_to_day(d(s));
