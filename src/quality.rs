@@ -150,7 +150,8 @@ pub fn check(
 ) -> GateReport {
     let mut failures = Vec::new();
     let mut warnings = Vec::new();
-    if !(roc_auc >= s.min_auc) {
+    // A NaN AUC (one class in the validation rows) fails the gate too.
+    if roc_auc.is_nan() || roc_auc < s.min_auc {
         failures.push(format!(
             "out-of-time ROC AUC {roc_auc:.4} is below the floor {} (--min-auc)",
             s.min_auc

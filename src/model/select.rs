@@ -321,7 +321,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
     let tasks: Vec<(usize, usize)> = (0..splits.len())
         .flat_map(|s| (0..params.alphas.len()).map(move |a| (s, a)))
         .collect();
-    let results: Vec<Result<(Fitted, FitResult, Vec<f64>), ModelError>> = tasks
+    let results: Vec<Result<GridFit, ModelError>> = tasks
         .par_iter()
         .map(|&(s, a)| {
             let p = &prepared[s];
@@ -399,7 +399,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
 
     // Refit preprocessing and coefficients on every row, starting from the first
     // split's solution (the same alpha on most of the same rows).
-    let (pre, pre_warnings) = Preprocessor::fit(&set.specs, x, &all)?;
+    let (pre, pre_warnings) = Preprocessor::fit(set.specs, x, &all)?;
     let (design, _) = pre.design(x, &all)?;
     let start = start_for(&chosen[0].0, &pre);
     drop(chosen);
@@ -407,7 +407,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
     drop(design);
     warnings.extend(pre_warnings);
     warnings.extend(not_converged("final fit on all rows", &final_cfg, &r));
-    let model = build_fitted(&set.specs, pre, r);
+    let model = build_fitted(set.specs, pre, r);
 
     Ok(Trained {
         model,
@@ -482,8 +482,11 @@ fn selection_subsample(y: &[bool], rows: &[usize], cap: usize) -> Vec<usize> {
     sample
 }
 
+/// One grid point's fit: the model, the solver's result and its validation probabilities.
+type GridFit = (Fitted, FitResult, Vec<f64>);
+
 fn prepare(set: &TrainingView, x: ArrayView2<f64>, s: &Split) -> Result<Prepared, ModelError> {
-    let (pre, _) = Preprocessor::fit(&set.specs, x, &s.train)?;
+    let (pre, _) = Preprocessor::fit(set.specs, x, &s.train)?;
     let (train_x, _) = pre.design(x, &s.train)?;
     let (valid_x, _) = pre.design(x, &s.valid)?;
     Ok(Prepared {
