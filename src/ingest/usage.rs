@@ -388,10 +388,10 @@ fn append_if_all_valid(
     let ts_ok = ts
         .iter()
         .fold(true, |ok, &t| ok & (t >= ts_from) & (t <= ts_to));
-    // Both comparisons are false for NaN: this is `is_finite() && q >= 0`.
+    // NaN is in no range: this is `is_finite() && q >= 0`.
     let q_ok = quantity.is_none_or(|q| {
         q.iter()
-            .fold(true, |ok, &q| ok & (q >= 0.0) & (q < f64::INFINITY))
+            .fold(true, |ok, &q| ok & (0.0..f64::INFINITY).contains(&q))
     });
     if !(ts_ok && q_ok) {
         return false;
