@@ -116,8 +116,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 &progress,
             )?;
             log_set_aside(&p);
-            churn::features::export::write(&p.matrix, &p.data.accounts, &a.out)?;
+            t.time("export", || {
+                churn::features::export::write(&p.matrix, &p.data.accounts, &a.out)
+            })?;
             info!(rows = p.matrix.rows(), as_of = %p.plan.as_of, "wrote {}", a.out.display());
+            log_timings(&t.0);
             Ok(exit::OK)
         }
         Command::Train(a) => {
@@ -146,13 +149,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let m = &out.model;
             print!("{}", pipeline::describe(m, &p.plan));
             info!(model = %m.model_version, "saved {}", out.path.display());
-            for s in &t.0 {
-                info!(
-                    stage = s.stage,
-                    seconds = format!("{:.3}", s.seconds),
-                    "timing"
-                );
-            }
+            log_timings(&t.0);
             Ok(exit::OK)
         }
         Command::Score(a) => {
@@ -226,13 +223,7 @@ fn report_run(out: &pipeline::RunOutcome) {
         "model {}",
         if m.model.trained_in_this_run { "trained" } else { "loaded" }
     );
-    for s in &m.timings {
-        info!(
-            stage = s.stage,
-            seconds = format!("{:.3}", s.seconds),
-            "timing"
-        );
-    }
+    log_timings(&m.timings);
     println!(
         "Scored {} active accounts as of {}.",
         m.accounts_scored, m.as_of
@@ -248,6 +239,17 @@ fn report_run(out: &pipeline::RunOutcome) {
         .collect();
     println!("Actions: {}.", actions.join(", "));
     println!("Wrote {}", out.folder.display());
+}
+
+/// One log line per stage with its wall time.
+fn log_timings(timings: &[pipeline::Timing]) {
+    for s in timings {
+        info!(
+            stage = s.stage,
+            seconds = format!("{:.3}", s.seconds),
+            "timing"
+        );
+    }
 }
 
 fn log_set_aside(p: &pipeline::Prepared) {

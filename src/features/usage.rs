@@ -80,8 +80,9 @@ impl UsageAcc {
             events: 0,
             qty: 0,
         };
-        for i in 0..b.len() {
-            let (ts, acc) = (b.ts[i], b.account[i]);
+        let rows =
+            (b.ts.iter().zip(&b.account)).zip(b.quantity.iter().zip(&b.user).zip(&b.feature));
+        for ((&ts, &acc), ((&q, &user), &feature)) in rows {
             // Within the run's day no division is needed to place the row.
             if ts < run.from || ts >= run.to || acc != run.account {
                 let day = micros_to_day(ts);
@@ -100,13 +101,13 @@ impl UsageAcc {
                 continue;
             }
             run.events += 1;
-            run.qty = run.qty.saturating_add(quantity_units(b.quantity[i]));
+            run.qty = run.qty.saturating_add(quantity_units(q));
             if run.users_mask != 0 {
-                if b.user[i] != 0 {
-                    self.users.note(b.user[i], run.users_mask);
+                if user != 0 {
+                    self.users.note(user, run.users_mask);
                 }
-                if b.feature[i] != 0 {
-                    self.features.note(b.feature[i], run.users_mask);
+                if feature != 0 {
+                    self.features.note(feature, run.users_mask);
                 }
             }
         }
@@ -243,11 +244,7 @@ struct DayRun<'w> {
 
 impl<'w> DayRun<'w> {
     fn new(windows: &'w Windows, account: u32, day: i32) -> Self {
-        let slots = windows.of(day);
-        let users_mask = slots
-            .iter()
-            .filter(|e| e.1 & W30 != 0)
-            .fold(0u64, |m, e| m | 1u64 << e.0);
+        let (slots, users_mask) = windows.of_with_last_30(day);
         let from = i64::from(day) * MICROS_PER_DAY;
         DayRun {
             account,

@@ -34,6 +34,9 @@ pub struct Windows {
     pub origin: i32,
     pub len: i32,
     slots: Vec<(u32, u32)>,
+    /// Per day, the dates whose 30-day window contains it, as a bit mask: looked up
+    /// once per run of rows instead of gathered from the entries each time.
+    last_30: Vec<u64>,
     /// (date index, window flags, age in days before the date minus one).
     entries: Vec<(u16, u8, u8)>,
     pub(super) fast: Vec<u64>,
@@ -46,6 +49,7 @@ impl Windows {
         let len = days.iter().max().copied().unwrap_or(0) - origin;
         let mut slots = Vec::with_capacity(len.max(0) as usize);
         let mut entries = Vec::new();
+        let mut last_30 = Vec::with_capacity(len.max(0) as usize);
         for off in 0..len {
             let d = origin + off;
             let start = entries.len() as u32;
@@ -72,11 +76,18 @@ impl Windows {
                 }
             }
             slots.push((start, entries.len() as u32));
+            last_30.push(
+                entries[start as usize..]
+                    .iter()
+                    .filter(|e| e.1 & W30 != 0)
+                    .fold(0u64, |m, e| m | 1u64 << e.0),
+            );
         }
         Windows {
             origin,
             len,
             slots,
+            last_30,
             entries,
             fast: ema_weights(EMA_FAST_DAYS),
             slow: ema_weights(EMA_SLOW_DAYS),
@@ -91,13 +102,22 @@ impl Windows {
         sum as f64 / total as f64
     }
 
+    #[cfg(test)]
     pub(super) fn of(&self, day: i32) -> &[(u16, u8, u8)] {
+        self.of_with_last_30(day).0
+    }
+
+    /// `of(day)` and the mask of the dates whose 30-day window contains the day.
+    pub(super) fn of_with_last_30(&self, day: i32) -> (&[(u16, u8, u8)], u64) {
         let off = day - self.origin;
         if off < 0 || off >= self.len {
-            return &[];
+            return (&[], 0);
         }
         let (a, b) = self.slots[off as usize];
-        &self.entries[a as usize..b as usize]
+        (
+            &self.entries[a as usize..b as usize],
+            self.last_30[off as usize],
+        )
     }
 
     pub(super) fn words(&self) -> usize {
