@@ -369,3 +369,49 @@ fn a_model_whose_features_do_not_match_is_refused() {
         .stderr(predicate::str::contains("feature"));
     assert!(!tmp.path().join("out/run_date=2026-11-01").exists());
 }
+
+#[test]
+fn an_mrr_blanked_when_accounts_churned_is_reported_as_a_leak() {
+    use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
+    use arrow::datatypes::Float64Type;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(generated_data(), &data);
+    // A CRM export that clears the MRR of accounts that left.
+    let path = data.join("accounts.parquet");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    let b = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let churned = b.column_by_name("churned_at").unwrap();
+    let mrr = b
+        .column_by_name("mrr")
+        .unwrap()
+        .as_primitive::<Float64Type>();
+    let blanked: Float64Array = (0..b.num_rows())
+        .map(|i| churned.is_null(i).then(|| mrr.value(i)))
+        .collect();
+    write_parquet(
+        &path,
+        &[with(&b, "mrr", std::sync::Arc::new(blanked) as ArrayRef)],
+    );
+
+    let train = |data: &Path, models: &str| {
+        churn()
+            .args(["train", "--data"])
+            .arg(data)
+            .arg("--models")
+            .arg(tmp.path().join(models))
+            .assert()
+            .success()
+    };
+    train(&data, "leaky").stderr(predicate::str::contains(
+        "feature 'mrr' alone separates churned from retained training rows",
+    ));
+    // The data as generated has no such feature.
+    train(generated_data(), "clean").stderr(predicate::str::contains("alone separates").not());
+}

@@ -116,6 +116,9 @@ pub enum ModelWarning {
     /// The chosen alpha is the grid's smallest or largest and beat its neighbour: the
     /// best value may lie beyond the grid.
     AlphaAtGridEdge { alpha: f64, largest: bool },
+    /// A feature whose values alone nearly separate churned from retained training
+    /// rows: most likely recorded after the churn (see `leak.rs`).
+    SuspectedLeak { feature: String, roc_auc: f64 },
 }
 
 impl std::fmt::Display for ModelWarning {
@@ -150,6 +153,10 @@ impl std::fmt::Display for ModelWarning {
                 "the chosen alpha {alpha} is the {} of the grid; a {} value may validate better (--alphas)",
                 if *largest { "largest" } else { "smallest" },
                 if *largest { "larger" } else { "smaller" }
+            ),
+            ModelWarning::SuspectedLeak { feature, roc_auc } => write!(
+                f,
+                "feature '{feature}' alone separates churned from retained training rows (ROC AUC {roc_auc:.3}, missing values ranked lowest): a signal this strong is usually recorded after the churn (a value reset or blanked when the account left, a status or reason column), which inflates the validation figures and fails on live accounts; check how the input records it"
             ),
         }
     }

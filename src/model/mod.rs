@@ -36,6 +36,7 @@
 mod artefact;
 mod error;
 mod fit;
+mod leak;
 pub mod metrics;
 mod score;
 mod select;

@@ -2,6 +2,7 @@
 //! validation log loss, then refit on every row.
 
 use super::fit::{self, FitConfig, FitResult};
+use super::leak;
 use super::metrics::{self, Metrics};
 use super::score::{Coefficient, Fitted};
 use super::transform::Preprocessor;
@@ -333,7 +334,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
         .collect();
     let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
 
-    let mut warnings = Vec::new();
+    let mut warnings = leak::suspected_leaks(set.specs, x, set.y);
     let mut grid = Vec::with_capacity(params.alphas.len());
     for (a, &alpha) in params.alphas.iter().enumerate() {
         let mut split_log_loss = Vec::new();
