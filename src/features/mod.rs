@@ -332,6 +332,14 @@ mod tests {
     use super::*;
     use crate::time::{date_to_day, date_to_micros};
 
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn day(s: &str) -> i32 {
+        date_to_day(d(s))
+    }
+
     #[test]
     fn renewal_window_days_count_the_horizon_inside_the_window() {
         // A renewal on T is behind; one 1..=30 days ahead has that many window days
@@ -351,8 +359,6 @@ mod tests {
 
     #[test]
     fn renewals_roll_back_by_the_contract_cycle() {
-        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-        let day = |s: &str| date_to_day(d(s));
         // Annual: renews on the start's anniversary.
         let (r, start) = (
             date_to_micros(d("2026-12-15")),
@@ -376,8 +382,6 @@ mod tests {
         // A churned account stores the renewal at or after its churn, a survivor the
         // next one after the export: features at an earlier date must not tell them
         // apart (the stored date would otherwise leak the outcome).
-        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-        let day = |s: &str| date_to_day(d(s));
         for start in ["2025-01-31", "2025-01-30", "2024-02-29", "2025-01-15"] {
             let start = date_to_micros(d(start));
             let s = day_to_date(crate::time::micros_to_day(start));
@@ -405,8 +409,6 @@ mod tests {
 
     #[test]
     fn month_end_starts_renew_on_the_clamped_day() {
-        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-        let day = |s: &str| date_to_day(d(s));
         // Started on the 31st, stored renewal on 30 November: monthly, and the
         // renewals before it fall on the 31st again where the month has one.
         let (r, start) = (

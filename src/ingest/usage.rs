@@ -479,6 +479,41 @@ enum Mapped<'a, T: Copy> {
     Plain(Vec<Option<T>>),
 }
 
+impl<'a, T: Copy> Mapped<'a, T> {
+    fn dict(keys: &'a arrow::array::Int32Array, values: &'a [Option<T>]) -> Self {
+        Mapped::Dict {
+            keys: keys.values(),
+            nulls: keys.nulls().filter(|n| n.null_count() > 0),
+            values,
+        }
+    }
+}
+
+/// The keys and values of an Int32-keyed Utf8 dictionary column; None for any other
+/// type (read through `texts` instead).
+fn utf8_dictionary(array: &ArrayRef) -> Option<(&arrow::array::Int32Array, &StringArray)> {
+    match array.data_type() {
+        DataType::Dictionary(key, value)
+            if **key == DataType::Int32 && **value == DataType::Utf8 =>
+        {
+            let dict = array.as_dictionary::<Int32Type>();
+            Some((dict.keys(), dict.values().as_string::<i32>()))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the dictionary of `array` differs from the `cached` one, which then takes
+/// its place: translations are redone only for a new dictionary.
+fn replaced(cached: &mut Option<ArrayRef>, array: &ArrayRef) -> bool {
+    let values = array.as_dictionary::<Int32Type>().values();
+    if cached.as_ref().is_some_and(|d| same_values(d, values)) {
+        return false;
+    }
+    *cached = Some(values.clone());
+    true
+}
+
 impl<T: Copy> Mapped<'_, T> {
     /// Keys and translated values of a dictionary column without null keys.
     fn dense(&self) -> Option<(&[i32], &[Option<T>])> {
@@ -517,25 +552,11 @@ impl<T: Copy> DictMap<T> {
         array: &'a ArrayRef,
         f: impl Fn(&str) -> Option<T>,
     ) -> Result<Mapped<'a, T>, String> {
-        if let DataType::Dictionary(key, value) = array.data_type() {
-            if **key == DataType::Int32 && **value == DataType::Utf8 {
-                let dict = array.as_dictionary::<Int32Type>();
-                let same = self
-                    .dict
-                    .as_ref()
-                    .is_some_and(|d| same_values(d, dict.values()));
-                if !same {
-                    let strings: &StringArray = dict.values().as_string::<i32>();
-                    self.values = strings.iter().map(|s| s.and_then(&f)).collect();
-                    self.dict = Some(dict.values().clone());
-                }
-                let keys = dict.keys();
-                return Ok(Mapped::Dict {
-                    keys: keys.values(),
-                    nulls: keys.nulls().filter(|n| n.null_count() > 0),
-                    values: &self.values,
-                });
+        if let Some((keys, strings)) = utf8_dictionary(array) {
+            if replaced(&mut self.dict, array) {
+                self.values = strings.iter().map(|s| s.and_then(&f)).collect();
             }
+            return Ok(Mapped::dict(keys, &self.values));
         }
         let strings = texts(array)?;
         Ok(Mapped::Plain(
@@ -559,30 +580,13 @@ impl HashCodes {
         &'a mut self,
         array: &'a ArrayRef,
     ) -> Result<(Mapped<'a, u32>, Arc<Vec<u64>>), String> {
-        if let DataType::Dictionary(key, value) = array.data_type() {
-            if **key == DataType::Int32 && **value == DataType::Utf8 {
-                let dict = array.as_dictionary::<Int32Type>();
-                let same = self
-                    .dict
-                    .as_ref()
-                    .is_some_and(|d| same_values(d, dict.values()));
-                if !same {
-                    let strings: &StringArray = dict.values().as_string::<i32>();
-                    let (codes, hashes) = Self::table(strings);
-                    self.codes = codes;
-                    self.hashes = Arc::new(hashes);
-                    self.dict = Some(dict.values().clone());
-                }
-                let keys = dict.keys();
-                return Ok((
-                    Mapped::Dict {
-                        keys: keys.values(),
-                        nulls: keys.nulls().filter(|n| n.null_count() > 0),
-                        values: &self.codes,
-                    },
-                    self.hashes.clone(),
-                ));
+        if let Some((keys, strings)) = utf8_dictionary(array) {
+            if replaced(&mut self.dict, array) {
+                let (codes, hashes) = Self::table(strings);
+                self.codes = codes;
+                self.hashes = Arc::new(hashes);
             }
+            return Ok((Mapped::dict(keys, &self.codes), self.hashes.clone()));
         }
         // Any other type: one code per row, valid for this batch.
         let strings = texts(array)?;

@@ -209,6 +209,15 @@ fn warm_start_reaches_the_same_optimum() {
     }
 }
 
+/// Runs `f` on a rayon pool of `threads` threads.
+fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
 #[test]
 fn training_is_bit_identical_with_one_and_two_threads() {
     let set = synthetic(3000, 0.12, 3, 5);
@@ -219,11 +228,7 @@ fn training_is_bit_identical_with_one_and_two_threads() {
         ..TrainParams::default()
     };
     let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        with_threads(threads, || {
             let t = train(&set, &params).unwrap();
             let s = t.model.explain(score_x.view()).unwrap();
             (
@@ -281,13 +286,7 @@ fn a_capped_alpha_grid_is_bit_identical_with_one_and_two_threads() {
         warm_start_rows: 300,
         ..TrainParams::default()
     };
-    let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| format!("{:?}", train(&set, &params).unwrap()))
-    };
+    let run = |threads| with_threads(threads, || format!("{:?}", train(&set, &params).unwrap()));
     assert!(run(1) == run(2), "trained models differ");
 }
 
