@@ -26,6 +26,7 @@ const MAX_ROWS: usize = 200_000;
 /// A missing value ranks below every value, so a feature blanked for churned rows
 /// (or only filled for them) is caught too.
 pub fn suspected_leaks(specs: &[FeatureSpec], x: ArrayView2<f64>, y: &[bool]) -> Vec<ModelWarning> {
+    let started = std::time::Instant::now();
     let n = y.len();
     let rows: Vec<usize> = if n > MAX_ROWS {
         (0..MAX_ROWS).map(|i| i * n / MAX_ROWS).collect()
@@ -54,6 +55,13 @@ pub fn suspected_leaks(specs: &[FeatureSpec], x: ArrayView2<f64>, y: &[bool]) ->
         .filter(|(_, auc)| (auc - 0.5).abs() >= LEAK_MARGIN)
         .collect();
     found.sort_by(|a, b| (b.1 - 0.5).abs().total_cmp(&(a.1 - 0.5).abs()));
+    tracing::debug!(
+        rows = rows.len(),
+        features = specs.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        suspected = found.len(),
+        "leak check"
+    );
     found
         .into_iter()
         .map(|(feature, roc_auc)| ModelWarning::SuspectedLeak { feature, roc_auc })
