@@ -24,6 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use churn::features::{self, Plan, PlanSettings};
 use churn::generate::{generate, GenerateConfig};
 use churn::ingest;
+use churn::model::Solver;
 
 /// The bare scan of bench/scan.rs, run in-process for same-run ratios.
 #[path = "../bench/scan.rs"]
@@ -100,23 +101,26 @@ fn synthetic(rows: usize, cols: usize) -> (Array2<f64>, Vec<bool>) {
 
 fn model_benches(c: &mut Criterion) {
     let (x, y) = synthetic(50_000, 35);
-    let cfg = churn::model::FitConfig {
-        alpha: 10.0,
-        max_iterations: 500,
-        tolerance_per_row: 1e-4,
-        warm_start_rows: 20_000,
-    };
     let mut g = c.benchmark_group("model");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    g.bench_function("fit_alpha10_50000x35", |b| {
-        b.iter(|| {
-            black_box(
-                churn::model::fit_design(x.view(), &y, &cfg)
-                    .expect("fit")
-                    .intercept,
-            )
-        })
-    });
+    for solver in [Solver::Lbfgs, Solver::LinfaLogistic] {
+        let cfg = churn::model::FitConfig {
+            solver,
+            alpha: 10.0,
+            max_iterations: 500,
+            tolerance_per_row: 1e-4,
+            warm_start_rows: 20_000,
+        };
+        g.bench_function(format!("fit_alpha10_50000x35_{}", solver.name()), |b| {
+            b.iter(|| {
+                black_box(
+                    churn::model::fit_design(x.view(), &y, &cfg)
+                        .expect("fit")
+                        .intercept,
+                )
+            })
+        });
+    }
     g.finish();
 }
 

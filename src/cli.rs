@@ -36,6 +36,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// The L-BFGS implementation (both reach the same optimum).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SolverArg {
+    /// Loss and gradient in one parallel pass, remembered between the solver's requests.
+    Lbfgs,
+    /// linfa-logistic's own fit: slower on large books, kept as the reference.
+    LinfaLogistic,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the input tables against the data contract and summarise them.
@@ -327,6 +336,9 @@ pub struct ModelArgs {
     /// Cap on solver iterations per fit.
     #[arg(long, default_value_t = 500)]
     pub max_iterations: u64,
+    /// L-BFGS implementation.
+    #[arg(long, value_enum, default_value = "lbfgs")]
+    pub solver: SolverArg,
     /// Fit the alpha grid on at most this many evenly spaced training rows (0 = all);
     /// the chosen alpha is then fitted on every row.
     #[arg(long, default_value_t = 200_000)]
@@ -337,6 +349,10 @@ impl ModelArgs {
     pub fn params(&self) -> churn::model::TrainParams {
         churn::model::TrainParams {
             alphas: self.alphas.clone(),
+            solver: match self.solver {
+                SolverArg::Lbfgs => churn::model::Solver::Lbfgs,
+                SolverArg::LinfaLogistic => churn::model::Solver::LinfaLogistic,
+            },
             max_iterations: self.max_iterations,
             selection_rows: self.selection_rows,
             ..Default::default()

@@ -1,15 +1,41 @@
-//! One L2-regularised logistic fit with linfa-logistic, returned oriented for
-//! P(churn) = sigmoid(intercept + x.coef) whatever label linfa took as positive.
+//! One L2-regularised logistic fit, returned oriented for
+//! P(churn) = sigmoid(intercept + x.coef), by either solver.
 
+use super::objective::{self, LogisticObjective};
 use super::ModelError;
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2, ArrayView2, ShapeBuilder};
+use ndarray::{Array1, Array2, ArrayView2, CowArray, Ix2, ShapeBuilder};
+use serde::{Deserialize, Serialize};
+
+/// Which implementation minimises the objective. Both run argmin's L-BFGS (memory 10,
+/// More-Thuente line search) on the same objective and stopping rule, so they reach
+/// the same optimum; they differ in speed (docs/model.md, "Speed").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Solver {
+    /// The loss and gradient in one pass over the rows, remembered for the solver's
+    /// repeated requests, and evaluated in parallel blocks.
+    #[default]
+    Lbfgs,
+    /// linfa-logistic's own fit: separate loss and gradient passes, one thread.
+    LinfaLogistic,
+}
+
+impl Solver {
+    pub fn name(self) -> &'static str {
+        match self {
+            Solver::Lbfgs => "lbfgs",
+            Solver::LinfaLogistic => "linfa-logistic",
+        }
+    }
+}
 
 /// Settings of one fit (the alpha grid and validation live in `select`).
 #[derive(Debug, Clone, Copy)]
 pub struct FitConfig {
+    pub solver: Solver,
     pub alpha: f64,
     pub max_iterations: u64,
     pub tolerance_per_row: f64,
@@ -47,17 +73,19 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
     }
 }
 
-/// z = b + X w, walking X by columns (X is column-major).
-fn linear_predictor(x: ArrayView2<f64>, coef: &[f64], intercept: f64) -> Array1<f64> {
-    let mut z = Array1::from_elem(x.nrows(), intercept);
-    for (col, &w) in x.columns().into_iter().zip(coef) {
-        z.scaled_add(w, &col);
+/// `x` itself when its columns are contiguous, else a column-major copy.
+fn column_major(x: ArrayView2<f64>) -> CowArray<f64, Ix2> {
+    if objective::columns_of(x).is_some() {
+        CowArray::from(x)
+    } else {
+        let mut c = Array2::zeros(x.raw_dim().f());
+        c.assign(&x);
+        CowArray::from(c)
     }
-    z
 }
 
 /// Gradient norm of sum log-loss + alpha/2 ||w||^2 (intercept unpenalised), the
-/// quantity linfa's stopping rule compares with its tolerance.
+/// quantity both solvers' stopping rule compares with the tolerance.
 pub fn gradient_norm(
     x: ArrayView2<f64>,
     y: &[bool],
@@ -65,17 +93,13 @@ pub fn gradient_norm(
     coef: &[f64],
     intercept: f64,
 ) -> f64 {
-    let mut r = linear_predictor(x, coef, intercept);
-    for (ri, &yi) in r.iter_mut().zip(y) {
-        *ri = sigmoid(*ri) - if yi { 1.0 } else { 0.0 };
-    }
-    let gb = r.sum();
-    let mut norm2 = gb * gb;
-    for (col, &w) in x.columns().into_iter().zip(coef) {
-        let g = col.dot(&r) + alpha * w;
-        norm2 += g * g;
-    }
-    norm2.sqrt()
+    let x = column_major(x);
+    let columns = objective::columns_of(x.view()).expect("column-major");
+    let mut p = Array1::from(coef.to_vec());
+    p.push(ndarray::Axis(0), ndarray::aview0(&intercept))
+        .expect("a 1-d push");
+    let (_, g) = LogisticObjective::new(columns, y, alpha).loss_and_gradient(&p);
+    g.dot(&g).sqrt()
 }
 
 /// One fit on an already standardised design `x` (column-major is much faster).
@@ -117,6 +141,7 @@ pub fn fit_starting_at(
     fit_from(
         x,
         y,
+        cfg.solver,
         cfg.alpha,
         cfg.max_iterations,
         cfg.tolerance_per_row,
@@ -149,6 +174,7 @@ fn warm_start(x: ArrayView2<f64>, y: &[bool], cfg: &FitConfig) -> Option<(Vec<f6
     let r = fit_from(
         xs.view(),
         &ys,
+        cfg.solver,
         alpha,
         cfg.max_iterations,
         cfg.tolerance_per_row,
@@ -159,9 +185,11 @@ fn warm_start(x: ArrayView2<f64>, y: &[bool], cfg: &FitConfig) -> Option<(Vec<f6
     Some((r.coef, r.intercept))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fit_from(
     x: ArrayView2<f64>,
     y: &[bool],
+    solver: Solver,
     alpha: f64,
     max_iterations: u64,
     tolerance_per_row: f64,
@@ -169,39 +197,45 @@ fn fit_from(
     b0: f64,
 ) -> Result<FitResult, ModelError> {
     let n = y.len();
-    let positives = y.iter().filter(|v| **v).count();
     let tolerance = tolerance_per_row * n as f64;
-    // linfa 0.8.1 makes the MORE FREQUENT label its positive class (first-seen label on
-    // a tie). Orient the starting point the way linfa will; the result's orientation is
-    // then read back from the fitted labels, so a fixed linfa stays correct too.
-    let linfa_pos_is_churn = positives > n - positives || (2 * positives == n && y[0]);
-    let s = if linfa_pos_is_churn { 1.0 } else { -1.0 };
-    let mut init = Array1::<f64>::zeros(x.ncols() + 1);
-    for (i, w) in w0.iter().enumerate() {
-        init[i] = s * w;
-    }
-    init[x.ncols()] = s * b0;
-
     let started = std::time::Instant::now();
-    let dataset = DatasetBase::new(x, Array1::from(y.to_vec()));
-    let model = LogisticRegression::default()
-        .alpha(alpha)
-        .max_iterations(max_iterations)
-        .gradient_tolerance(tolerance)
-        .initial_params(init)
-        .fit(&dataset)
-        .map_err(|e| ModelError::CannotTrain(format!("the solver failed (alpha {alpha}): {e}")))?;
-
-    let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
-    let coef: Vec<f64> = model.params().iter().map(|w| sign * w).collect();
-    let intercept = sign * model.intercept();
+    let x = column_major(x);
+    let (coef, intercept) = match solver {
+        Solver::Lbfgs => {
+            let columns = objective::columns_of(x.view()).expect("column-major");
+            let start: Array1<f64> = w0.iter().copied().chain([b0]).collect();
+            let m = objective::minimise(
+                LogisticObjective::new(columns, y, alpha),
+                start,
+                tolerance,
+                max_iterations,
+            )
+            .map_err(|e| {
+                ModelError::CannotTrain(format!("the solver failed (alpha {alpha}): {e}"))
+            })?;
+            tracing::debug!(
+                alpha,
+                iterations = m.iterations,
+                evaluations = m.evaluations,
+                stopped = %m.stopped,
+                "L-BFGS"
+            );
+            let k = x.ncols();
+            (
+                m.params.as_slice().expect("contiguous")[..k].to_vec(),
+                m.params[k],
+            )
+        }
+        Solver::LinfaLogistic => fit_linfa(x.view(), y, alpha, max_iterations, tolerance, w0, b0)?,
+    };
     if !intercept.is_finite() || coef.iter().any(|w| !w.is_finite()) {
         return Err(ModelError::CannotTrain(format!(
             "the solver returned non-finite coefficients (alpha {alpha})"
         )));
     }
-    let gradient_norm = gradient_norm(x, y, alpha, &coef, intercept);
+    let gradient_norm = gradient_norm(x.view(), y, alpha, &coef, intercept);
     tracing::debug!(
+        solver = solver.name(),
         alpha,
         rows = n,
         columns = x.ncols(),
@@ -216,4 +250,41 @@ fn fit_from(
         gradient_norm,
         tolerance,
     })
+}
+
+/// linfa-logistic's fit, oriented for P(churn).
+fn fit_linfa(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    alpha: f64,
+    max_iterations: u64,
+    tolerance: f64,
+    w0: &[f64],
+    b0: f64,
+) -> Result<(Vec<f64>, f64), ModelError> {
+    let n = y.len();
+    let positives = y.iter().filter(|v| **v).count();
+    // linfa 0.8.1 makes the MORE FREQUENT label its positive class (first-seen label on
+    // a tie). Orient the starting point the way linfa will; the result's orientation is
+    // then read back from the fitted labels, so a fixed linfa stays correct too.
+    let linfa_pos_is_churn = positives > n - positives || (2 * positives == n && y[0]);
+    let s = if linfa_pos_is_churn { 1.0 } else { -1.0 };
+    let mut init = Array1::<f64>::zeros(x.ncols() + 1);
+    for (i, w) in w0.iter().enumerate() {
+        init[i] = s * w;
+    }
+    init[x.ncols()] = s * b0;
+
+    let dataset = DatasetBase::new(x, Array1::from(y.to_vec()));
+    let model = LogisticRegression::default()
+        .alpha(alpha)
+        .max_iterations(max_iterations)
+        .gradient_tolerance(tolerance)
+        .initial_params(init)
+        .fit(&dataset)
+        .map_err(|e| ModelError::CannotTrain(format!("the solver failed (alpha {alpha}): {e}")))?;
+
+    let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
+    let coef: Vec<f64> = model.params().iter().map(|w| sign * w).collect();
+    Ok((coef, sign * model.intercept()))
 }

@@ -13,8 +13,8 @@
 //!     x: rows x specs, NaN = missing, +-inf refused (error names feature and row)
 //!     group: observation-date ordinal (0 = oldest) or any fold group
 //! Validation { OutOfTime, KFold { folds, seed } }
-//! TrainParams { alphas, validation, max_iterations, tolerance_per_row, min_rows,
-//!               warm_start_rows, selection_rows }         TrainParams::default()
+//! TrainParams { alphas, solver, validation, max_iterations, tolerance_per_row,
+//!               min_rows, warm_start_rows, selection_rows }         TrainParams::default()
 //!
 //! train(&TrainingSet, &TrainParams) -> Result<Trained, ModelError>
 //! train_view(&TrainingView, &TrainParams)          the same on borrowed rows
@@ -27,6 +27,7 @@
 //! ChurnModel::predict(x.view()) -> Vec<f64>         P(churn) per row
 //! ChurnModel::explain(x.view()) -> Scored           P(churn) + per-feature contributions
 //! fit_design(design.view(), &y, &FitConfig) -> FitResult   one fit, own design matrix
+//! Solver { Lbfgs (default), LinfaLogistic }        same optimum, Lbfgs is faster
 //! metrics::evaluate(&scores, &labels) -> Metrics    f64 AUC, AP, Brier, log loss, lift
 //! ModelError::kind() -> ErrorKind { CannotTrain, InvalidData, FeatureMismatch, CorruptModel, Io }
 //! ```
@@ -38,6 +39,7 @@ mod error;
 mod fit;
 mod leak;
 pub mod metrics;
+mod objective;
 mod score;
 mod select;
 mod transform;
@@ -47,7 +49,7 @@ mod tests;
 
 pub use artefact::{ChurnModel, ModelMeta, FORMAT_VERSION};
 pub use error::{ErrorKind, ModelError, ModelWarning};
-pub use fit::{fit as fit_design, gradient_norm, FitConfig, FitResult};
+pub use fit::{fit as fit_design, gradient_norm, FitConfig, FitResult, Solver};
 pub use metrics::{CalibrationBin, LiftDecile, Metrics};
 pub use score::{Fitted, Scored};
 pub use select::{
@@ -116,14 +118,16 @@ pub enum Validation {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainParams {
-    /// L2 grid. linfa's objective is summed log loss + alpha/2 ||w||^2, so alpha = 1/C
+    /// L2 grid. The objective is summed log loss + alpha/2 ||w||^2, so alpha = 1/C
     /// of scikit-learn.
     pub alphas: Vec<f64>,
+    /// The L-BFGS implementation; both reach the same optimum.
+    pub solver: Solver,
     pub validation: Validation,
     /// Cap on L-BFGS iterations per fit; hitting it is reported as a warning.
     pub max_iterations: u64,
-    /// Gradient tolerance per training row. linfa stops on the norm of the *summed*
-    /// gradient, so the absolute tolerance is this times the rows (1e-4 resembles
+    /// Gradient tolerance per training row. The solver stops on the norm of the
+    /// *summed* gradient, so the absolute tolerance is this times the rows (1e-4 resembles
     /// scikit-learn's default stopping rule on its mean loss).
     pub tolerance_per_row: f64,
     /// Fewer rows than this (in total, or in a training part) refuse to train.
@@ -144,6 +148,7 @@ impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
             alphas: vec![0.1, 1.0, 10.0, 100.0, 1000.0, 10_000.0],
+            solver: Solver::default(),
             validation: Validation::OutOfTime,
             max_iterations: 500,
             tolerance_per_row: 1e-4,

@@ -1,7 +1,7 @@
 //! Model selection: fit the alpha grid on validation splits in parallel, choose alpha by
 //! validation log loss, then refit on every row.
 
-use super::fit::{self, FitConfig, FitResult};
+use super::fit::{self, FitConfig, FitResult, Solver};
 use super::leak;
 use super::metrics::{self, Metrics};
 use super::score::{Coefficient, Fitted};
@@ -29,12 +29,19 @@ pub struct Selection {
     pub validation: Validation,
     pub chosen_alpha: f64,
     pub grid: Vec<GridPoint>,
+    /// Model files written before the choice existed were fitted by linfa-logistic.
+    #[serde(default = "linfa_logistic")]
+    pub solver: Solver,
     pub max_iterations: u64,
     pub tolerance_per_row: f64,
     /// Training rows the alpha grid was fitted on, per split (all of them unless
     /// `TrainParams::selection_rows` capped it).
     #[serde(default)]
     pub selection_rows: Vec<usize>,
+}
+
+fn linfa_logistic() -> Solver {
+    Solver::LinfaLogistic
 }
 
 impl Selection {
@@ -293,6 +300,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
     let splits = splits(set, params)?;
 
     let cfg = |alpha| FitConfig {
+        solver: params.solver,
         alpha,
         max_iterations: params.max_iterations,
         tolerance_per_row: params.tolerance_per_row,
@@ -416,6 +424,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
             validation: params.validation,
             chosen_alpha,
             grid,
+            solver: params.solver,
             max_iterations: params.max_iterations,
             tolerance_per_row: params.tolerance_per_row,
             selection_rows: grid_splits.iter().map(|s| s.train.len()).collect(),
@@ -551,6 +560,7 @@ mod tests {
             validation: Validation::OutOfTime,
             chosen_alpha: 10.0,
             grid: vec![slow, point(10.0, 0.2)],
+            solver: Solver::Lbfgs,
             max_iterations: 500,
             tolerance_per_row: 1e-4,
             selection_rows: vec![100],
