@@ -408,8 +408,7 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
 
     // Refit preprocessing and coefficients on every row, starting from the first
     // split's solution (the same alpha on most of the same rows).
-    let (pre, pre_warnings) = Preprocessor::fit(set.specs, x, &all)?;
-    let (design, _) = pre.design(x, &all)?;
+    let (pre, design, pre_warnings) = Preprocessor::fit_design(set.specs, x, &all)?;
     let start = start_for(&chosen[0].0, &pre);
     drop(chosen);
     let r = fit::fit_starting_at(design.view(), set.y, &final_cfg, Some(start))?;
@@ -496,8 +495,7 @@ fn selection_subsample(y: &[bool], rows: &[usize], cap: usize) -> Vec<usize> {
 type GridFit = (Fitted, FitResult, Vec<f64>);
 
 fn prepare(set: &TrainingView, x: ArrayView2<f64>, s: &Split) -> Result<Prepared, ModelError> {
-    let (pre, _) = Preprocessor::fit(set.specs, x, &s.train)?;
-    let (train_x, _) = pre.design(x, &s.train)?;
+    let (pre, train_x, _) = Preprocessor::fit_design(set.specs, x, &s.train)?;
     let (valid_x, _) = pre.design(x, &s.valid)?;
     Ok(Prepared {
         train_y: s.train.iter().map(|&r| set.y[r]).collect(),

@@ -143,10 +143,11 @@ fn stats(values: &[f64]) -> ColumnStats {
     }
 }
 
-/// Learn one feature's step from its raw training values.
+/// Learn one feature's step from its raw training values, which are left transformed
+/// and imputed (ready to standardise).
 fn fit_feature(
     spec: &FeatureSpec,
-    mut values: Vec<f64>,
+    values: &mut [f64],
 ) -> Result<(FeatureStep, Vec<ModelWarning>), ModelError> {
     let n = values.len();
     let mut warnings = Vec::new();
@@ -174,7 +175,7 @@ fn fit_feature(
         .iter_mut()
         .filter(|v| v.is_nan())
         .for_each(|v| *v = med);
-    let value = stats(&values);
+    let value = stats(values);
     if !(value.mean.is_finite() && value.sd.is_finite() && value.sd > 0.0) {
         return Err(ModelError::CannotTrain(format!(
             "feature '{}' has values too large to standardise (mean {}, sd {})",
@@ -250,24 +251,97 @@ fn fill_feature(
     }
 }
 
+/// Missing values per feature over `rows`, counted row by row: one sequential pass
+/// over a row-major matrix, where a pass per column would stride across all of it.
+fn missing_counts(x: ArrayView2<f64>, rows: &[usize]) -> Vec<usize> {
+    let k = x.ncols();
+    rows.par_chunks(8192)
+        .map(|chunk| {
+            let mut c = vec![0usize; k];
+            for &r in chunk {
+                for (cj, v) in c.iter_mut().zip(x.row(r)) {
+                    *cj += usize::from(v.is_nan());
+                }
+            }
+            c
+        })
+        .reduce(
+            || vec![0; k],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+                a
+            },
+        )
+}
+
+/// Learn one feature's step from `rows` of its column and write its standardised
+/// design column(s) into `dst` in the same pass: the value column, then the indicator
+/// column when `dst` has room for one.
+fn fit_fill(
+    spec: &FeatureSpec,
+    col: ArrayView1<f64>,
+    rows: &[usize],
+    dst: &mut [f64],
+) -> Result<(FeatureStep, Vec<ModelWarning>), ModelError> {
+    let n = rows.len();
+    let (values, indicator) = dst.split_at_mut(n);
+    for (d, &r) in values.iter_mut().zip(rows) {
+        *d = col[r];
+    }
+    for (d, v) in indicator.iter_mut().zip(values.iter()) {
+        *d = if v.is_nan() { 1.0 } else { 0.0 };
+    }
+    let (step, warnings) = fit_feature(spec, values)?;
+    values
+        .iter_mut()
+        .for_each(|v| *v = step.value.standardise(*v));
+    if let Some(ind) = &step.missing_indicator {
+        indicator.iter_mut().for_each(|v| *v = ind.standardise(*v));
+    }
+    Ok((step, warnings))
+}
+
+/// One slice of `data` per feature: its value column, then its indicator column if
+/// `indicator(j)`.
+fn feature_slices(
+    data: &mut [f64],
+    n: usize,
+    features: usize,
+    indicator: impl Fn(usize) -> bool,
+) -> Vec<&mut [f64]> {
+    let mut slices = Vec::with_capacity(features);
+    let mut rest = data;
+    for j in 0..features {
+        let width = if indicator(j) { 2 } else { 1 };
+        let (head, tail) = rest.split_at_mut(width * n);
+        slices.push(head);
+        rest = tail;
+    }
+    slices
+}
+
 impl Preprocessor {
-    /// Learn the preprocessing from `rows` of `x` only. Columns are independent, so
-    /// they are learned in parallel; each is summed in row order.
-    pub(crate) fn fit(
+    /// Learn the preprocessing from `rows` of `x` only, and build those rows' design
+    /// matrix (as [`Preprocessor::design`] would) in the same pass over each column.
+    /// Columns are independent, so they are learned in parallel; each is summed in row
+    /// order.
+    pub(crate) fn fit_design(
         specs: &[FeatureSpec],
         x: ArrayView2<f64>,
         rows: &[usize],
-    ) -> Result<(Preprocessor, Vec<ModelWarning>), ModelError> {
+    ) -> Result<(Preprocessor, Array2<f64>, Vec<ModelWarning>), ModelError> {
         if rows.is_empty() {
             return Err(ModelError::CannotTrain("no training rows".into()));
         }
-        let fitted: Vec<Result<(FeatureStep, Vec<ModelWarning>), ModelError>> = specs
-            .par_iter()
+        let n = rows.len();
+        let missing = missing_counts(x, rows);
+        let width = specs.len() + missing.iter().filter(|&&m| m > 0).count();
+        let mut data = vec![0.0; n * width];
+        let slices = feature_slices(&mut data, n, specs.len(), |j| missing[j] > 0);
+        let fitted: Vec<Result<(FeatureStep, Vec<ModelWarning>), ModelError>> = slices
+            .into_par_iter()
             .enumerate()
-            .map(|(j, spec)| {
-                let col = x.column(j);
-                fit_feature(spec, rows.iter().map(|&r| col[r]).collect())
-            })
+            .map(|(j, dst)| fit_fill(&specs[j], x.column(j), rows, dst))
             .collect();
         let mut features = Vec::with_capacity(specs.len());
         let mut warnings = Vec::new();
@@ -276,7 +350,33 @@ impl Preprocessor {
             features.push(step);
             warnings.extend(w);
         }
-        Ok((Preprocessor { features }, warnings))
+        let pre = Preprocessor { features };
+        pre.check_scaled(&data, rows)?;
+        let design = Array2::from_shape_vec((n, width).f(), data)
+            .expect("the design buffer has rows x columns values");
+        Ok((pre, design, warnings))
+    }
+
+    /// [`Preprocessor::fit_design`] without the design matrix.
+    #[cfg(test)]
+    pub(crate) fn fit(
+        specs: &[FeatureSpec],
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> Result<(Preprocessor, Vec<ModelWarning>), ModelError> {
+        Self::fit_design(specs, x, rows).map(|(p, _, w)| (p, w))
+    }
+
+    /// The solver must never see NaN or infinity; extreme inputs can still overflow.
+    fn check_scaled(&self, data: &[f64], rows: &[usize]) -> Result<(), ModelError> {
+        match data.iter().position(|v| !v.is_finite()) {
+            Some(i) => Err(ModelError::InvalidData(format!(
+                "column '{}' is not finite after scaling in row {}",
+                self.column_names()[i / rows.len()],
+                rows[i % rows.len()]
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Names of the design columns, in design order: each feature, then its indicator.
@@ -312,8 +412,8 @@ impl Preprocessor {
                 .count()
     }
 
-    /// Standardised design matrix for `rows` of `x`, column-major (linfa's fits run
-    /// markedly faster on it), built feature by feature in parallel. Missing values in
+    /// Standardised design matrix for `rows` of `x`, column-major (the solver reads it
+    /// column by column), built feature by feature in parallel. Missing values in
     /// a feature that had none in training get the median and are counted in the
     /// warnings.
     pub(crate) fn design(
@@ -330,15 +430,9 @@ impl Preprocessor {
         }
         let n = rows.len();
         let mut data = vec![0.0; n * self.n_columns()];
-        // One slice per feature: its value column, then its indicator column if any.
-        let mut slices = Vec::with_capacity(self.features.len());
-        let mut rest = data.as_mut_slice();
-        for f in &self.features {
-            let width = if f.missing_indicator.is_some() { 2 } else { 1 };
-            let (head, tail) = rest.split_at_mut(width * n);
-            slices.push(head);
-            rest = tail;
-        }
+        let slices = feature_slices(&mut data, n, self.features.len(), |j| {
+            self.features[j].missing_indicator.is_some()
+        });
         let filled: Vec<Result<usize, usize>> = slices
             .into_par_iter()
             .enumerate()
@@ -367,14 +461,7 @@ impl Preprocessor {
                 _ => None,
             })
             .collect();
-        // The solver must never see NaN or infinity; extreme inputs can still overflow.
-        if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-            let name = &self.column_names()[i / n];
-            return Err(ModelError::InvalidData(format!(
-                "column '{name}' is not finite after scaling in row {}",
-                rows[i % n]
-            )));
-        }
+        self.check_scaled(&data, rows)?;
         let out = Array2::from_shape_vec((n, self.n_columns()).f(), data)
             .expect("the design buffer has rows x columns values");
         Ok((out, warnings))
@@ -424,6 +511,30 @@ mod tests {
         assert_eq!(d[[0, 0]], 0.0);
         assert!((d[[0, 1]] - 0.75 / (0.1875f64).sqrt()).abs() < 1e-12);
         assert!((d[[1, 0]] - 997.0 / 2f64.sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_design_built_while_fitting_is_the_one_design_builds() {
+        let nan = f64::NAN;
+        let x = array![
+            [1.0, nan, 7.0],
+            [nan, 4.0, 7.0],
+            [3.0, 9.0, 7.0],
+            [10.0, -2.0, 7.0],
+            [0.5, nan, 7.0]
+        ];
+        let specs = vec![
+            FeatureSpec::new("a", Transform::Identity),
+            FeatureSpec::new("b", Transform::Log1p),
+            FeatureSpec::new("c", Transform::Identity),
+        ];
+        let rows = [4, 0, 1, 3, 2];
+        let (p, fitted, _) = Preprocessor::fit_design(&specs, x.view(), &rows).unwrap();
+        assert_eq!(p.n_columns(), 5);
+        let (built, _) = p.design(x.view(), &rows).unwrap();
+        assert!(fitted.t().is_standard_layout());
+        let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&fitted), bits(&built));
     }
 
     #[test]
