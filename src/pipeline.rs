@@ -377,20 +377,32 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
 
     let folder = RunFolder::create(&s.out_dir, p.plan.as_of)?;
     t.time("write outputs", || -> Result<(), Error> {
-        risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet"))?;
-        risk_table::write_csv(&scores, &folder.path().join("account_risk.csv"))?;
-        let html = crate::report::render(&crate::report::ReportInput {
-            scores: &scores,
-            model: &model,
-            surveys: &p.data.surveys,
-            as_of: p.plan.as_of,
-            period_days: 90,
-        })?;
-        crate::output::write_bytes_atomic(
-            &folder.path().join(crate::report::FILE_NAME),
-            html.as_bytes(),
-        )?;
-        Ok(())
+        // Three independent files, written side by side; each is atomic on its own.
+        let (parquet, (csv, html)) = rayon::join(
+            || risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet")),
+            || {
+                rayon::join(
+                    || risk_table::write_csv(&scores, &folder.path().join("account_risk.csv")),
+                    || -> Result<(), Error> {
+                        let html = crate::report::render(&crate::report::ReportInput {
+                            scores: &scores,
+                            model: &model,
+                            surveys: &p.data.surveys,
+                            as_of: p.plan.as_of,
+                            period_days: 90,
+                        })?;
+                        crate::output::write_bytes_atomic(
+                            &folder.path().join(crate::report::FILE_NAME),
+                            html.as_bytes(),
+                        )?;
+                        Ok(())
+                    },
+                )
+            },
+        );
+        parquet?;
+        csv?;
+        html
     })?;
 
     let mut set_aside = p.data.set_aside.clone();

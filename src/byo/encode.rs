@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use arrow::array::Array;
 use chrono::NaiveDate;
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::table::{blank, Cells, Table};
@@ -376,7 +376,8 @@ pub struct Encoded {
 
 pub fn encode(spec: &EncoderSpec, table: &Table, rows: &[usize]) -> Result<Encoded, ByoError> {
     let features = spec.features();
-    let mut x = Array2::<f64>::zeros((rows.len(), features.len()));
+    // Column-major: it is filled, and read by the model, column by column.
+    let mut x = Array2::<f64>::zeros((rows.len(), features.len()).f());
     let mut column_of = Vec::with_capacity(features.len());
     let mut unseen = Vec::new();
     let mut f0 = 0;

@@ -11,7 +11,7 @@ pub mod usage;
 mod windows;
 
 use chrono::{Datelike, NaiveDate};
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 use rayon::prelude::*;
 
 pub use defs::{f, FEATURES};
@@ -33,7 +33,7 @@ pub struct FeatureMatrix {
     pub date: Vec<u32>,
     /// Churn within the horizon; `None` on the as-of date (the future is unknown).
     pub label: Vec<Option<bool>>,
-    /// Rows x `FEATURES`, NaN where a value is missing.
+    /// Rows x `FEATURES`, column-major, NaN where a value is missing.
     pub x: Array2<f64>,
     /// Ticket categories opened in 90 days or open, per row at the as-of date: the
     /// issues to fix (empty on training rows).
@@ -118,98 +118,127 @@ pub fn build(
         .into_par_iter()
         .map(|i| a.renewal_date[i].map(|r| Renewals::infer(r, a.started_at[i])))
         .collect();
-    // Rows are written straight into the matrix's buffer (no per-row copies held
-    // beside it: at 100k accounts those were another 370 MB).
-    let mut values = vec![0.0f64; rows.len() * f::COUNT];
-    let (issues, latest_nps): (Vec<Vec<IssueCount>>, Vec<Option<u32>>) = values
-        .par_chunks_mut(f::COUNT)
-        .zip(rows.par_iter())
-        .map_init(support::Scratch::default, |scratch, (row, &(i, j, _))| {
-            let (i, j) = (i as usize, j as usize);
-            let t = days[j];
-            let at = i64::from(t) * MICROS_PER_DAY;
-            let s = usage.sums_of(i, j);
-            let (e30, ep, e7, e90) = (
-                f64::from(s.events_30),
-                f64::from(s.events_prev_30),
-                f64::from(s.events_7),
-                f64::from(s.events_90),
-            );
-            let (q30, qp) = (
-                UsageAcc::quantity(s.qty_30),
-                UsageAcc::quantity(s.qty_prev_30),
-            );
-            row[f::EVENTS_30D] = e30;
-            row[f::EVENTS_PREV_30D] = ep;
-            row[f::QUANTITY_30D] = q30;
-            row[f::QUANTITY_PREV_30D] = qp;
-            row[f::USAGE_TREND_30D] = ((q30 + 1.0) / (qp + 1.0)).ln();
-            row[f::EVENTS_7D] = e7;
-            row[f::USAGE_TREND_7D] = ((e7 * 30.0 / 7.0 + 1.0) / (e30 + 1.0)).ln();
-            row[f::EVENTS_90D] = e90;
-            row[f::USAGE_TREND_90D] = ((e30 * 3.0 + 1.0) / (e90 + 1.0)).ln();
-            let momentum = ((30.0 * windows.ema_rate(s.ema_fast, false) + 1.0)
-                / (30.0 * windows.ema_rate(s.ema_slow, true) + 1.0))
-                .ln();
-            row[f::USAGE_MOMENTUM] = momentum;
-            row[f::USAGE_DECLINE] = (-momentum).max(0.0);
-            row[f::ACTIVE_DAYS_30D] = f64::from(usage.activity(&windows, i, t, 30));
-            row[f::ACTIVE_DAYS_PREV_30D] = f64::from(usage.activity(&windows, i, t - 30, 30));
-            row[f::DAYS_SINCE_LAST_USE] = f64::from(
-                usage
-                    .days_since_last(&windows, i, t)
-                    .unwrap_or(usage::LOOKBACK_DAYS)
-                    .min(usage::LOOKBACK_DAYS),
-            );
-            let u = f64::from(users[i * nd + j]);
-            row[f::USERS_30D] = if has_user { u } else { f64::NAN };
-            row[f::SEAT_UTILISATION] = match a.seats[i] {
-                Some(seats) if seats > 0.0 && has_user => u / seats,
-                _ => f64::NAN,
-            };
-            row[f::FEATURES_30D] = if has_feature {
-                f64::from(features_used[i * nd + j])
-            } else {
-                f64::NAN
-            };
+    // One row's features (the row starts at zero); returns its issues and latest NPS.
+    let fill_row = |scratch: &mut support::Scratch, row: &mut [f64], i: usize, j: usize| {
+        let t = days[j];
+        let at = i64::from(t) * MICROS_PER_DAY;
+        let s = usage.sums_of(i, j);
+        let (e30, ep, e7, e90) = (
+            f64::from(s.events_30),
+            f64::from(s.events_prev_30),
+            f64::from(s.events_7),
+            f64::from(s.events_90),
+        );
+        let (q30, qp) = (
+            UsageAcc::quantity(s.qty_30),
+            UsageAcc::quantity(s.qty_prev_30),
+        );
+        row[f::EVENTS_30D] = e30;
+        row[f::EVENTS_PREV_30D] = ep;
+        row[f::QUANTITY_30D] = q30;
+        row[f::QUANTITY_PREV_30D] = qp;
+        row[f::USAGE_TREND_30D] = ((q30 + 1.0) / (qp + 1.0)).ln();
+        row[f::EVENTS_7D] = e7;
+        row[f::USAGE_TREND_7D] = ((e7 * 30.0 / 7.0 + 1.0) / (e30 + 1.0)).ln();
+        row[f::EVENTS_90D] = e90;
+        row[f::USAGE_TREND_90D] = ((e30 * 3.0 + 1.0) / (e90 + 1.0)).ln();
+        let momentum = ((30.0 * windows.ema_rate(s.ema_fast, false) + 1.0)
+            / (30.0 * windows.ema_rate(s.ema_slow, true) + 1.0))
+            .ln();
+        row[f::USAGE_MOMENTUM] = momentum;
+        row[f::USAGE_DECLINE] = (-momentum).max(0.0);
+        row[f::ACTIVE_DAYS_30D] = f64::from(usage.activity(&windows, i, t, 30));
+        row[f::ACTIVE_DAYS_PREV_30D] = f64::from(usage.activity(&windows, i, t - 30, 30));
+        row[f::DAYS_SINCE_LAST_USE] = f64::from(
+            usage
+                .days_since_last(&windows, i, t)
+                .unwrap_or(usage::LOOKBACK_DAYS)
+                .min(usage::LOOKBACK_DAYS),
+        );
+        let u = f64::from(users[i * nd + j]);
+        row[f::USERS_30D] = if has_user { u } else { f64::NAN };
+        row[f::SEAT_UTILISATION] = match a.seats[i] {
+            Some(seats) if seats > 0.0 && has_user => u / seats,
+            _ => f64::NAN,
+        };
+        row[f::FEATURES_30D] = if has_feature {
+            f64::from(features_used[i * nd + j])
+        } else {
+            f64::NAN
+        };
 
-            let issues = support::tickets_with(&data.tickets, tickets.of(i), at, row, scratch);
-            let latest = support::surveys(&data.surveys, surveys.of(i), at, row);
+        let issues = support::tickets_with(&data.tickets, tickets.of(i), at, row, scratch);
+        let latest = support::surveys(&data.surveys, surveys.of(i), at, row);
 
-            row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
-            let cycle = renewals[i].map(|r| r.cycle);
-            let to_renewal = renewals[i].map(|r| r.days_from(t));
-            row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
-            row[f::RENEWAL_IN_HORIZON] = f64::from(u8::from(
-                to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
-            ));
-            row[f::MONTHLY_CONTRACT] = match cycle {
-                Some(Cycle::Monthly) => 1.0,
-                Some(Cycle::Annual) => 0.0,
-                None => f64::NAN,
-            };
-            row[f::ANNUAL_RENEWAL_IN_HORIZON] = f64::from(u8::from(
-                cycle == Some(Cycle::Annual)
-                    && to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
-            ));
-            let window = match (cycle, to_renewal) {
-                (Some(Cycle::Annual), Some(d)) => {
-                    f64::from(renewal_window_days(d, plan.horizon_days as i32))
-                }
-                (Some(Cycle::Monthly), Some(_)) => 0.0,
-                _ => f64::NAN,
-            };
-            row[f::RENEWAL_WINDOW_DAYS] = window;
-            row[f::RENEWAL_WINDOW_DAYS_LOG] = window;
-            row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
-            row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
-            // Only scored rows name their issues; a million training rows' lists
-            // would be tens of megabytes nobody reads.
-            let issues = if j == scoring { issues } else { Vec::new() };
-            (issues, latest)
+        row[f::TENURE_DAYS] = (at - a.started_at[i]) as f64 / MICROS_PER_DAY as f64;
+        let cycle = renewals[i].map(|r| r.cycle);
+        let to_renewal = renewals[i].map(|r| r.days_from(t));
+        row[f::DAYS_TO_RENEWAL] = to_renewal.map_or(f64::NAN, f64::from);
+        row[f::RENEWAL_IN_HORIZON] = f64::from(u8::from(
+            to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
+        ));
+        row[f::MONTHLY_CONTRACT] = match cycle {
+            Some(Cycle::Monthly) => 1.0,
+            Some(Cycle::Annual) => 0.0,
+            None => f64::NAN,
+        };
+        row[f::ANNUAL_RENEWAL_IN_HORIZON] = f64::from(u8::from(
+            cycle == Some(Cycle::Annual)
+                && to_renewal.is_some_and(|d| d <= plan.horizon_days as i32),
+        ));
+        let window = match (cycle, to_renewal) {
+            (Some(Cycle::Annual), Some(d)) => {
+                f64::from(renewal_window_days(d, plan.horizon_days as i32))
+            }
+            (Some(Cycle::Monthly), Some(_)) => 0.0,
+            _ => f64::NAN,
+        };
+        row[f::RENEWAL_WINDOW_DAYS] = window;
+        row[f::RENEWAL_WINDOW_DAYS_LOG] = window;
+        row[f::MRR] = a.mrr[i].unwrap_or(f64::NAN);
+        row[f::SEATS] = a.seats[i].unwrap_or(f64::NAN);
+        // Only scored rows name their issues; a million training rows' lists
+        // would be tens of megabytes nobody reads.
+        let issues = if j == scoring { issues } else { Vec::new() };
+        (issues, latest)
+    };
+    // The matrix is column-major, as the model stage reads it. Rows are computed in
+    // blocks, each written straight into its piece of every column (no per-row copies
+    // held beside the matrix: at 100k accounts those were another 370 MB).
+    const BLOCK: usize = 1024;
+    let nrows = rows.len();
+    let mut values = vec![0.0f64; nrows * f::COUNT];
+    let mut blocks: Vec<Vec<&mut [f64]>> = (0..nrows.div_ceil(BLOCK))
+        .map(|_| Vec::with_capacity(f::COUNT))
+        .collect();
+    for col in values.chunks_mut(nrows.max(1)) {
+        for (b, piece) in col.chunks_mut(BLOCK).enumerate() {
+            blocks[b].push(piece);
+        }
+    }
+    let per_block: Vec<Vec<(Vec<IssueCount>, Option<u32>)>> = blocks
+        .into_par_iter()
+        .enumerate()
+        .map_init(support::Scratch::default, |scratch, (b, mut cols)| {
+            let mut row = [0.0f64; f::COUNT];
+            let len = cols.first().map_or(0, |c| c.len());
+            rows[b * BLOCK..b * BLOCK + len]
+                .iter()
+                .enumerate()
+                .map(|(k, &(i, j, _))| {
+                    row.fill(0.0);
+                    let out = fill_row(scratch, &mut row, i as usize, j as usize);
+                    for (c, v) in cols.iter_mut().zip(&row) {
+                        c[k] = *v;
+                    }
+                    out
+                })
+                .collect()
         })
-        .unzip();
-    let x = Array2::from_shape_vec((rows.len(), f::COUNT), values)
+        .collect();
+    let (issues, latest_nps): (Vec<Vec<IssueCount>>, Vec<Option<u32>>) =
+        per_block.into_iter().flatten().unzip();
+    let x = Array2::from_shape_vec((nrows, f::COUNT).f(), values)
         .expect("one value per row and feature");
     Ok(FeatureMatrix {
         plan: plan.clone(),

@@ -251,27 +251,15 @@ fn fill_feature(
     }
 }
 
-/// Missing values per feature over `rows`, counted row by row: one sequential pass
-/// over a row-major matrix, where a pass per column would stride across all of it.
+/// Missing values per feature over `rows`, features in parallel.
 fn missing_counts(x: ArrayView2<f64>, rows: &[usize]) -> Vec<usize> {
-    let k = x.ncols();
-    rows.par_chunks(8192)
-        .map(|chunk| {
-            let mut c = vec![0usize; k];
-            for &r in chunk {
-                for (cj, v) in c.iter_mut().zip(x.row(r)) {
-                    *cj += usize::from(v.is_nan());
-                }
-            }
-            c
+    (0..x.ncols())
+        .into_par_iter()
+        .map(|j| {
+            let col = x.column(j);
+            rows.iter().filter(|&&r| col[r].is_nan()).count()
         })
-        .reduce(
-            || vec![0; k],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-                a
-            },
-        )
+        .collect()
 }
 
 /// Learn one feature's step from `rows` of its column and write its standardised
