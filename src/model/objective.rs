@@ -106,7 +106,21 @@ impl<'a> LogisticObjective<'a> {
     /// the residuals sigmoid(z) - y, then X'r, while the block is still in cache.
     fn block(&self, rows: std::ops::Range<usize>, w: &[f64], b: f64) -> (Neumaier, Vec<f64>) {
         let mut r = vec![b; rows.len()];
-        for (col, &wj) in self.columns.iter().zip(w) {
+        // Four columns per sweep: a quarter of the loads and stores of r.
+        let mut quads = self.columns.chunks_exact(4).zip(w.chunks_exact(4));
+        for (c, w) in quads.by_ref() {
+            let c = [
+                &c[0][rows.clone()],
+                &c[1][rows.clone()],
+                &c[2][rows.clone()],
+                &c[3][rows.clone()],
+            ];
+            for (i, ri) in r.iter_mut().enumerate() {
+                *ri += w[0] * c[0][i] + w[1] * c[1][i] + w[2] * c[2][i] + w[3] * c[3][i];
+            }
+        }
+        let rest = self.columns.len() / 4 * 4;
+        for (col, &wj) in self.columns[rest..].iter().zip(&w[rest..]) {
             for (ri, xi) in r.iter_mut().zip(&col[rows.clone()]) {
                 *ri += wj * xi;
             }
@@ -130,7 +144,16 @@ impl<'a> LogisticObjective<'a> {
             rsum += *ri;
         }
         let mut g = Vec::with_capacity(w.len() + 1);
-        for col in &self.columns {
+        for c in self.columns.chunks_exact(4) {
+            let c = [
+                &c[0][rows.clone()],
+                &c[1][rows.clone()],
+                &c[2][rows.clone()],
+                &c[3][rows.clone()],
+            ];
+            g.extend(dot4(&r, c));
+        }
+        for col in &self.columns[rest..] {
             g.push(dot(&r, &col[rows.clone()]));
         }
         g.push(rsum);
@@ -185,6 +208,31 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
         s += x * y;
     }
     s
+}
+
+/// Four dot products with `a` in one sweep, sharing its loads; four running sums each
+/// so they vectorise, in a fixed order.
+#[inline]
+fn dot4(a: &[f64], c: [&[f64]; 4]) -> [f64; 4] {
+    let mut acc = [[0.0f64; 4]; 4];
+    let whole = a.len() / 4 * 4;
+    for i in (0..whole).step_by(4) {
+        for l in 0..4 {
+            let r = a[i + l];
+            for q in 0..4 {
+                acc[q][l] += r * c[q][i + l];
+            }
+        }
+    }
+    let mut out = [0.0; 4];
+    for q in 0..4 {
+        let mut s = (acc[q][0] + acc[q][2]) + (acc[q][1] + acc[q][3]);
+        for t in whole..a.len() {
+            s += a[t] * c[q][t];
+        }
+        out[q] = s;
+    }
+    out
 }
 
 /// The columns of a column-major `x` as slices, or None when its columns are not
