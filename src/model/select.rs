@@ -326,21 +326,42 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
         .map(|s| prepare(set, x, s))
         .collect::<Result<Vec<_>, _>>()?;
 
-    // Every (split, alpha) fit is an independent, sequential task.
-    let tasks: Vec<(usize, usize)> = (0..splits.len())
-        .flat_map(|s| (0..params.alphas.len()).map(move |a| (s, a)))
-        .collect();
-    let results: Vec<Result<GridFit, ModelError>> = tasks
+    // Splits in parallel; within a split the alphas run as a path, strongest first,
+    // each fit starting from the previous alpha's solution (a nearby optimum: far fewer
+    // iterations than a fresh start). Each fit evaluates in parallel itself.
+    let mut path: Vec<usize> = (0..params.alphas.len()).collect();
+    path.sort_by(|&a, &b| {
+        params.alphas[b]
+            .total_cmp(&params.alphas[a])
+            .then(a.cmp(&b))
+    });
+    let per_split: Vec<Result<Vec<GridFit>, ModelError>> = prepared
         .par_iter()
-        .map(|&(s, a)| {
-            let p = &prepared[s];
-            let r = fit::fit(p.train_x.view(), &p.train_y, &cfg(params.alphas[a]))?;
-            let model = p.fitted(r.clone());
-            let probs = p.valid_probabilities(&model);
-            Ok((model, r, probs))
+        .map(|p| {
+            let mut fits: Vec<Option<GridFit>> = (0..params.alphas.len()).map(|_| None).collect();
+            let mut start = None;
+            for &a in &path {
+                let r = fit::fit_starting_at(
+                    p.train_x.view(),
+                    &p.train_y,
+                    &cfg(params.alphas[a]),
+                    start.take(),
+                )?;
+                start = Some((r.coef.clone(), r.intercept));
+                let model = p.fitted(r.clone());
+                let probs = p.valid_probabilities(&model);
+                fits[a] = Some((model, r, probs));
+            }
+            Ok(fits
+                .into_iter()
+                .map(|f| f.expect("every alpha fitted"))
+                .collect())
         })
         .collect();
-    let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut results: Vec<GridFit> = Vec::with_capacity(splits.len() * params.alphas.len());
+    for fits in per_split {
+        results.extend(fits?);
+    }
 
     let mut warnings = leak::suspected_leaks(set.specs, x, set.y);
     let mut grid = Vec::with_capacity(params.alphas.len());

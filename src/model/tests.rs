@@ -400,6 +400,37 @@ fn hitting_the_iteration_cap_is_reported() {
 }
 
 #[test]
+fn the_alpha_path_reaches_each_alphas_own_optimum() {
+    // The grid fits alphas strongest first, each from the previous solution; with a
+    // tight tolerance every grid point must match a fit of that alpha alone, whatever
+    // order the grid was given in.
+    let set = synthetic(4000, 0.15, 3, 21);
+    let params = |alphas: Vec<f64>| TrainParams {
+        alphas,
+        tolerance_per_row: 1e-9,
+        max_iterations: 2000,
+        ..TrainParams::default()
+    };
+    let path = train(&set, &params(vec![1.0, 1000.0, 30.0])).unwrap();
+    for g in &path.selection.grid {
+        let alone = train(&set, &params(vec![g.alpha])).unwrap();
+        let want = alone.selection.grid[0].validation_log_loss;
+        assert!(
+            (g.validation_log_loss - want).abs() < 1e-9,
+            "alpha {}: {} on the path, {want} alone",
+            g.alpha,
+            g.validation_log_loss
+        );
+    }
+    let alphas: Vec<f64> = path.selection.grid.iter().map(|g| g.alpha).collect();
+    assert_eq!(
+        alphas,
+        [1.0, 1000.0, 30.0],
+        "the grid keeps the given order"
+    );
+}
+
+#[test]
 fn grid_is_scored_and_alpha_chosen_by_validation_log_loss() {
     let set = synthetic(3000, 0.2, 3, 12);
     let t = train(&set, &TrainParams::default()).unwrap();
