@@ -173,8 +173,13 @@ pub fn train(
     let trained = timings.time("train", || train_on(&p.matrix, params))?;
     let warnings = trained.warnings.iter().map(|w| w.to_string()).collect();
     let mut extra = std::collections::BTreeMap::new();
+    let started = std::time::Instant::now();
     let reference =
         crate::quality::Reference::of(labelled_x(&p.matrix).view(), &features::defs::names());
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "training distribution for the drift check"
+    );
     extra.insert(
         crate::quality::REFERENCE_KEY.to_string(),
         serde_json::to_string(&reference).map_err(|e| {

@@ -68,6 +68,7 @@ pub fn build(
     let days = plan.days();
     let n = data.accounts.len();
     let windows = Windows::new(&days);
+    let started = std::time::Instant::now();
 
     let (parts, usage_set_aside) = data.usage.fold(
         &data.accounts,
@@ -78,6 +79,7 @@ pub fn build(
         },
         progress,
     )?;
+    let fold_seconds = started.elapsed().as_secs_f64();
     let mut parts = parts.into_iter();
     let (mut usage, mut usage_rows) = parts
         .next()
@@ -109,6 +111,7 @@ pub fn build(
         }
     }
 
+    let usage_seconds = started.elapsed().as_secs_f64();
     let tickets = ByAccount::new(&data.tickets.account, n);
     let surveys = ByAccount::new(&data.surveys.account, n);
     let has_user = data.usage.has_user;
@@ -240,6 +243,14 @@ pub fn build(
         per_block.into_iter().flatten().unzip();
     let x = Array2::from_shape_vec((nrows, f::COUNT).f(), values)
         .expect("one value per row and feature");
+    tracing::debug!(
+        usage_rows,
+        usage_seconds,
+        fold_seconds,
+        rows = nrows,
+        rows_seconds = started.elapsed().as_secs_f64() - usage_seconds,
+        "feature matrix"
+    );
     Ok(FeatureMatrix {
         plan: plan.clone(),
         account: rows.iter().map(|r| r.0).collect(),
