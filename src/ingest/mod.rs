@@ -57,10 +57,30 @@ pub fn load(dir: &Path, not_after: i64) -> Result<Dataset, IngestError> {
         (Table::Surveys, surveys_src.rows()),
     ];
 
+    let started = std::time::Instant::now();
     let (accounts, mut set_aside) = accounts::read(&accounts_src, not_after)?;
-    let (tickets, surveys) = rayon::join(
-        || tickets::read(&tickets_src, &accounts, not_after),
-        || surveys::read(&surveys_src, &accounts, not_after),
+    let accounts_seconds = started.elapsed().as_secs_f64();
+    let ((tickets, t_seconds), (surveys, s_seconds)) = rayon::join(
+        || {
+            let t = std::time::Instant::now();
+            (
+                tickets::read(&tickets_src, &accounts, not_after),
+                t.elapsed().as_secs_f64(),
+            )
+        },
+        || {
+            let t = std::time::Instant::now();
+            (
+                surveys::read(&surveys_src, &accounts, not_after),
+                t.elapsed().as_secs_f64(),
+            )
+        },
+    );
+    tracing::debug!(
+        accounts_seconds,
+        tickets_seconds = t_seconds,
+        surveys_seconds = s_seconds,
+        "small tables read"
     );
     let (tickets, t_aside) = tickets?;
     let (surveys, s_aside) = surveys?;
