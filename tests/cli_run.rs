@@ -266,3 +266,56 @@ fn score_uses_the_latest_model_and_refuses_a_corrupt_one() {
         .stderr(predicate::str::contains("bad.json"));
     assert!(!tmp.path().join("out3/run_date=2026-11-01").exists());
 }
+
+/// The model file of the only model in `models`, parsed.
+fn model_json(models: &Path) -> serde_json::Value {
+    let latest = std::fs::read_to_string(models.join("latest")).unwrap();
+    let text = std::fs::read_to_string(models.join(latest.trim())).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn both_solvers_train_the_same_model_and_record_which_ran() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = |solver: Option<&str>, models: &Path| {
+        let mut cmd = churn();
+        cmd.args(["train", "--alphas", "10", "--data"])
+            .arg(data())
+            .arg("--models")
+            .arg(models);
+        if let Some(s) = solver {
+            cmd.args(["--solver", s]);
+        }
+        cmd.assert().success();
+        model_json(models)
+    };
+    let default = train(None, &tmp.path().join("a"));
+    let linfa = train(Some("linfa-logistic"), &tmp.path().join("b"));
+    assert_eq!(default["selection"]["solver"], "lbfgs");
+    assert_eq!(linfa["selection"]["solver"], "linfa-logistic");
+    let auc = |m: &serde_json::Value| m["validation_metrics"]["roc_auc"].as_f64().unwrap();
+    assert!(
+        (auc(&default) - auc(&linfa)).abs() < 1e-4,
+        "{} vs {}",
+        auc(&default),
+        auc(&linfa)
+    );
+    let coefs = |m: &serde_json::Value| -> Vec<f64> {
+        m["model"]["coefficients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_f64().unwrap())
+            .collect()
+    };
+    for (a, b) in coefs(&default).iter().zip(coefs(&linfa)) {
+        assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+    }
+
+    churn()
+        .args(["train", "--solver", "newton", "--data"])
+        .arg(data())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("newton"));
+}
