@@ -42,7 +42,7 @@ struct Evaluation {
 }
 
 impl<'a> LogisticObjective<'a> {
-    /// `x` must be column-major with contiguous columns (see [`columns_of`]).
+    /// `columns`: the design's columns, as [`columns_of`] gives them.
     pub(crate) fn new(columns: Vec<&'a [f64]>, y: &'a [bool], alpha: f64) -> Self {
         LogisticObjective {
             columns,
@@ -107,8 +107,7 @@ impl<'a> LogisticObjective<'a> {
     fn block(&self, rows: std::ops::Range<usize>, w: &[f64], b: f64) -> (Neumaier, Vec<f64>) {
         let mut r = vec![b; rows.len()];
         // Four columns per sweep: a quarter of the loads and stores of r.
-        let mut quads = self.columns.chunks_exact(4).zip(w.chunks_exact(4));
-        for (c, w) in quads.by_ref() {
+        for (c, w) in self.columns.chunks_exact(4).zip(w.chunks_exact(4)) {
             let c = [
                 &c[0][rows.clone()],
                 &c[1][rows.clone()],
