@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod columns;
+mod dictionary;
 mod error;
 pub mod guard;
 mod parts;
@@ -48,7 +49,7 @@ pub fn load(dir: &Path, not_after: i64) -> Result<Dataset, IngestError> {
     // reported before minutes are spent on the others.
     let accounts_src = TableSource::open(dir, Table::Accounts, false)?;
     let usage_src = TableSource::open(dir, Table::Usage, true)?;
-    let tickets_src = TableSource::open(dir, Table::Tickets, false)?;
+    let tickets_src = TableSource::open(dir, Table::Tickets, true)?;
     let surveys_src = TableSource::open(dir, Table::Surveys, false)?;
     let rows_read = vec![
         (Table::Accounts, accounts_src.rows()),

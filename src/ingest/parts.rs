@@ -7,6 +7,7 @@ use arrow::array::ArrayRef;
 use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 
+use super::dictionary::AccountIds;
 use super::source::{Chunk, TableSource};
 use super::IngestError;
 use crate::contract::Table;
@@ -62,22 +63,16 @@ pub struct InstantReasons {
 /// usable instant. Returns the account index and instant, or why to set the row aside
 /// with the offending value.
 pub fn event_key(
-    ids: &arrow::array::StringArray,
+    ids: &AccountIds,
     at: &arrow::array::Int64Array,
     i: usize,
-    accounts: &super::Accounts,
     reasons: &InstantReasons,
     not_after: i64,
 ) -> Result<(u32, i64), (&'static str, String)> {
     use arrow::array::Array;
-    if ids.is_null(i) {
-        return Err(("null account_id", String::new()));
-    }
-    let Some(account) = accounts.index_of(ids.value(i)) else {
-        return Err(("unknown account_id", ids.value(i).to_string()));
-    };
+    let account = ids.account(i)?;
     if at.is_null(i) {
-        return Err((reasons.null, ids.value(i).to_string()));
+        return Err((reasons.null, ids.show(i)));
     }
     let when = at.value(i);
     match super::columns::instant_problem(when, not_after) {

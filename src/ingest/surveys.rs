@@ -5,6 +5,7 @@ use arrow::record_batch::RecordBatch;
 
 use super::accounts::Accounts;
 use super::columns::{instants, numbers, texts};
+use super::dictionary::{AccountIds, DictMap};
 use super::parts::{event_key, BatchCtx, InstantReasons};
 use super::set_aside::SetAside;
 use super::source::TableSource;
@@ -51,6 +52,8 @@ impl Surveys {
 #[derive(Default)]
 struct Part {
     surveys: Surveys,
+    /// The account of each id in the row group's dictionary.
+    ids: DictMap<u32>,
     set_aside: SetAside,
 }
 
@@ -90,9 +93,9 @@ fn fill(
     not_after: i64,
 ) -> Result<(), IngestError> {
     let t = Table::Surveys;
-    let ids = ctx
-        .convert(batch, "account_id", texts)?
-        .expect("required column");
+    let id_column = batch.column_by_name("account_id").expect("required column");
+    let ids = AccountIds::new(id_column, &mut p.ids, accounts)
+        .map_err(|e| ctx.column_error("account_id", e))?;
     let at = ctx
         .convert(batch, "responded_at", instants)?
         .expect("required column");
@@ -109,7 +112,7 @@ fn fill(
         let mut aside = |reason: &'static str, value: String| {
             s.add(t, reason, ctx.file_index, ctx.path, row, || value)
         };
-        let (account, when) = match event_key(&ids, &at, i, accounts, &REASONS, not_after) {
+        let (account, when) = match event_key(&ids, &at, i, &REASONS, not_after) {
             Ok(k) => k,
             Err((reason, value)) => {
                 aside(reason, value);

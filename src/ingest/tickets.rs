@@ -5,7 +5,8 @@ use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
 
 use super::accounts::Accounts;
-use super::columns::{instant_problem, instants, texts};
+use super::columns::{instant_problem, instants};
+use super::dictionary::{AccountIds, DictMap};
 use super::parts::{event_key, BatchCtx, InstantReasons};
 use super::set_aside::SetAside;
 use super::source::TableSource;
@@ -95,7 +96,27 @@ struct Part {
     categories: Interner,
     /// Raw category text -> index (None when blank).
     raw: AHashMap<String, Option<u32>>,
+    /// Translations of the row group's dictionaries: account, priority, category.
+    ids: DictMap<u32>,
+    priorities: DictMap<Priority>,
+    category_codes: DictMap<u32>,
     set_aside: SetAside,
+}
+
+/// The category index of a raw category text (None when blank), through `raw` so each
+/// distinct text is trimmed, lower-cased and interned once.
+fn category_code(
+    raw: &mut AHashMap<String, Option<u32>>,
+    names: &mut Interner,
+    text: &str,
+) -> Option<u32> {
+    if let Some(&c) = raw.get(text) {
+        return c;
+    }
+    let name = text.trim();
+    let c = (!name.is_empty()).then(|| names.intern(&name.to_lowercase()));
+    raw.insert(text.to_string(), c);
+    c
 }
 
 pub fn read(
@@ -144,16 +165,35 @@ fn fill(
     not_after: i64,
 ) -> Result<(), IngestError> {
     let t = Table::Tickets;
-    let ids = ctx
-        .convert(batch, "account_id", texts)?
-        .expect("required column");
+    let id_column = batch.column_by_name("account_id").expect("required column");
+    let ids = AccountIds::new(id_column, &mut p.ids, accounts)
+        .map_err(|e| ctx.column_error("account_id", e))?;
     let opened = ctx
         .convert(batch, "opened_at", instants)?
         .expect("required column");
     let responded = ctx.convert(batch, "first_response_at", instants)?;
     let resolved = ctx.convert(batch, "resolved_at", instants)?;
-    let priority = ctx.convert(batch, "priority", texts)?;
-    let category = ctx.convert(batch, "category", texts)?;
+    let priority = match batch.column_by_name("priority") {
+        Some(a) => Some(
+            p.priorities
+                .map(a, |s| Some(Priority::parse(s)))
+                .map_err(|e| ctx.column_error("priority", e))?,
+        ),
+        None => None,
+    };
+    // Names are normalised once per distinct raw value (per dictionary entry, or
+    // through the raw-text cache for plain text), not copied per ticket.
+    let category = match batch.column_by_name("category") {
+        Some(a) => {
+            let (raw, names) = (&mut p.raw, &mut p.categories);
+            Some(
+                p.category_codes
+                    .map(a, |text| category_code(raw, names, text))
+                    .map_err(|e| ctx.column_error("category", e))?,
+            )
+        }
+        None => None,
+    };
     let s = &mut p.set_aside;
 
     for i in 0..batch.num_rows() {
@@ -161,7 +201,7 @@ fn fill(
         let mut aside = |reason: &'static str, value: String| {
             s.add(t, reason, ctx.file_index, ctx.path, row, || value)
         };
-        let (account, open) = match event_key(&ids, &opened, i, accounts, &REASONS, not_after) {
+        let (account, open) = match event_key(&ids, &opened, i, &REASONS, not_after) {
             Ok(k) => k,
             Err((reason, value)) => {
                 aside(reason, value);
@@ -214,26 +254,10 @@ fn fill(
         p.priority.push(
             priority
                 .as_ref()
-                .filter(|a| a.is_valid(i))
-                .map_or(Priority::Unknown, |a| Priority::parse(a.value(i))),
+                .and_then(|m| m.get(i))
+                .unwrap_or(Priority::Unknown),
         );
-        let c = match category.as_ref().filter(|a| a.is_valid(i)) {
-            None => None,
-            Some(a) => {
-                let raw = a.value(i);
-                match p.raw.get(raw) {
-                    Some(&c) => c,
-                    None => {
-                        let name = raw.trim();
-                        let c =
-                            (!name.is_empty()).then(|| p.categories.intern(&name.to_lowercase()));
-                        p.raw.insert(raw.to_string(), c);
-                        c
-                    }
-                }
-            }
-        };
-        p.category.push(c);
+        p.category.push(category.as_ref().and_then(|m| m.get(i)));
     }
     Ok(())
 }

@@ -7,13 +7,13 @@ use std::hash::Hasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, StringArray};
-use arrow::datatypes::{DataType, Int32Type};
+use arrow::array::{Array, ArrayRef, StringArray};
 use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 
 use super::accounts::Accounts;
 use super::columns::{instant_problem, instants, numbers, texts};
+use super::dictionary::{replaced, utf8_dictionary, DictMap, Mapped};
 use super::parts::BatchCtx;
 use super::set_aside::SetAside;
 use super::source::TableSource;
@@ -427,14 +427,6 @@ fn append_codes(column: Option<Dense>, n: usize, out: &mut Vec<u32>) {
     }
 }
 
-/// Whether two dictionaries are the same values. The Parquet reader wraps a column
-/// chunk's one dictionary in a new array for every batch, so `Arc` identity alone
-/// would redo the translation per batch; the cache holds the old array, so its
-/// buffers cannot have been freed and reused.
-fn same_values(cached: &ArrayRef, new: &ArrayRef) -> bool {
-    Arc::ptr_eq(cached, new) || cached.to_data().ptr_eq(&new.to_data())
-}
-
 /// `dense` of an optional column: `Some(None)` when the column is absent.
 fn optional_dense<'a>(m: Option<&'a Mapped<'a, u32>>) -> Option<Option<Dense<'a>>> {
     match m {
@@ -450,119 +442,6 @@ struct Caches {
     account: DictMap<u32>,
     user: HashCodes,
     feature: HashCodes,
-}
-
-/// The translation of the last dictionary seen. Holding the dictionary's `ArrayRef`
-/// keeps its allocation alive, so pointer equality cannot be fooled by reuse.
-struct DictMap<T> {
-    dict: Option<ArrayRef>,
-    values: Vec<Option<T>>,
-}
-
-impl<T> Default for DictMap<T> {
-    fn default() -> Self {
-        DictMap {
-            dict: None,
-            values: Vec::new(),
-        }
-    }
-}
-
-/// A column translated row by row: `get(i)` is `None` for nulls and untranslatable values.
-enum Mapped<'a, T: Copy> {
-    Dict {
-        keys: &'a [i32],
-        /// Present only when some key is null.
-        nulls: Option<&'a arrow::buffer::NullBuffer>,
-        values: &'a [Option<T>],
-    },
-    Plain(Vec<Option<T>>),
-}
-
-impl<'a, T: Copy> Mapped<'a, T> {
-    fn dict(keys: &'a arrow::array::Int32Array, values: &'a [Option<T>]) -> Self {
-        Mapped::Dict {
-            keys: keys.values(),
-            nulls: keys.nulls().filter(|n| n.null_count() > 0),
-            values,
-        }
-    }
-}
-
-/// The keys and values of an Int32-keyed Utf8 dictionary column; None for any other
-/// type (read through `texts` instead).
-fn utf8_dictionary(array: &ArrayRef) -> Option<(&arrow::array::Int32Array, &StringArray)> {
-    match array.data_type() {
-        DataType::Dictionary(key, value)
-            if **key == DataType::Int32 && **value == DataType::Utf8 =>
-        {
-            let dict = array.as_dictionary::<Int32Type>();
-            Some((dict.keys(), dict.values().as_string::<i32>()))
-        }
-        _ => None,
-    }
-}
-
-/// Whether the dictionary of `array` differs from the `cached` one, which then takes
-/// its place: translations are redone only for a new dictionary.
-fn replaced(cached: &mut Option<ArrayRef>, array: &ArrayRef) -> bool {
-    let values = array.as_dictionary::<Int32Type>().values();
-    if cached.as_ref().is_some_and(|d| same_values(d, values)) {
-        return false;
-    }
-    *cached = Some(values.clone());
-    true
-}
-
-impl<T: Copy> Mapped<'_, T> {
-    /// Keys and translated values of a dictionary column without null keys.
-    fn dense(&self) -> Option<(&[i32], &[Option<T>])> {
-        match self {
-            Mapped::Dict {
-                keys,
-                nulls: None,
-                values,
-            } => Some((keys, values)),
-            _ => None,
-        }
-    }
-
-    #[inline]
-    fn get(&self, i: usize) -> Option<T> {
-        match self {
-            Mapped::Dict {
-                keys,
-                nulls,
-                values,
-            } => {
-                if nulls.is_some_and(|n| n.is_null(i)) {
-                    None
-                } else {
-                    values.get(keys[i] as usize).copied().flatten()
-                }
-            }
-            Mapped::Plain(v) => v[i],
-        }
-    }
-}
-
-impl<T: Copy> DictMap<T> {
-    fn map<'a>(
-        &'a mut self,
-        array: &'a ArrayRef,
-        f: impl Fn(&str) -> Option<T>,
-    ) -> Result<Mapped<'a, T>, String> {
-        if let Some((keys, strings)) = utf8_dictionary(array) {
-            if replaced(&mut self.dict, array) {
-                self.values = strings.iter().map(|s| s.and_then(&f)).collect();
-            }
-            return Ok(Mapped::dict(keys, &self.values));
-        }
-        let strings = texts(array)?;
-        Ok(Mapped::Plain(
-            strings.iter().map(|s| s.and_then(&f)).collect(),
-        ))
-    }
 }
 
 /// Codes of a text column (dictionary key + 1, 0 for null) and the stable hash of the
@@ -614,18 +493,8 @@ impl HashCodes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{make_array, DictionaryArray};
-
-    #[test]
-    fn a_dictionary_rewrapped_per_batch_is_recognised() {
-        let values: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
-        let again = make_array(values.to_data());
-        assert!(!Arc::ptr_eq(&values, &again));
-        assert!(same_values(&values, &again));
-        let other: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
-        assert!(!same_values(&values, &other), "equal text, other buffers");
-        assert!(!same_values(&values, &values.slice(0, 1)));
-    }
+    use arrow::array::DictionaryArray;
+    use arrow::datatypes::Int32Type;
 
     #[test]
     fn codes_index_the_hash_of_their_text() {
