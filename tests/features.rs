@@ -299,3 +299,32 @@ fn only_scored_rows_carry_their_issues_to_fix() {
     assert_eq!(m.issues[scored].len(), 1);
     assert_eq!(m.issues[scored][0].open_urgent, 1);
 }
+
+#[test]
+fn every_row_of_a_many_block_matrix_holds_its_own_accounts_values() {
+    // Thousands of rows, so the matrix is written in many blocks: each row's account
+    // attributes must land in that row, in every column.
+    let dir = generated_data();
+    let data = ingest::load(dir, FAR).unwrap();
+    let plan = Plan::new(
+        "2026-11-01".parse().unwrap(),
+        &features::PlanSettings::default(),
+    )
+    .unwrap();
+    let m = features::build(&data, &plan, &|_| {}).unwrap();
+    assert!(m.rows() > 5 * 1024, "{} rows", m.rows());
+    let days = plan.days();
+    let a = &data.accounts;
+    let same = |x: f64, want: Option<f64>| match want {
+        Some(w) => x == w,
+        None => x.is_nan(),
+    };
+    for r in 0..m.rows() {
+        let i = m.account[r] as usize;
+        let at = i64::from(days[m.date[r] as usize]) * churn::time::MICROS_PER_DAY;
+        assert!(same(m.x[[r, f::SEATS]], a.seats[i]), "row {r}: seats");
+        assert!(same(m.x[[r, f::MRR]], a.mrr[i]), "row {r}: mrr");
+        let tenure = (at - a.started_at[i]) as f64 / churn::time::MICROS_PER_DAY as f64;
+        assert_eq!(m.x[[r, f::TENURE_DAYS]], tenure, "row {r}: tenure");
+    }
+}
