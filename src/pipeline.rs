@@ -214,6 +214,35 @@ pub fn train(
     })
 }
 
+/// The run folder's three files (risk table as Parquet and CSV, HTML report), written
+/// side by side; each is atomic on its own and the folder is published only after.
+pub(crate) fn write_run_files(
+    dir: &Path,
+    report: &crate::report::ReportInput,
+) -> Result<(), Error> {
+    use crate::output::risk_table;
+    let scores = report.scores;
+    let (parquet, (csv, html)) = rayon::join(
+        || risk_table::write_parquet(scores, &dir.join("account_risk.parquet")),
+        || {
+            rayon::join(
+                || risk_table::write_csv(scores, &dir.join("account_risk.csv")),
+                || -> Result<(), Error> {
+                    let html = crate::report::render(report)?;
+                    crate::output::write_bytes_atomic(
+                        &dir.join(crate::report::FILE_NAME),
+                        html.as_bytes(),
+                    )?;
+                    Ok(())
+                },
+            )
+        },
+    );
+    parquet?;
+    csv?;
+    html
+}
+
 /// A plain-text summary of a trained model, for the terminal.
 pub fn describe(m: &ChurnModel, plan: &Plan) -> String {
     use std::fmt::Write;
@@ -318,7 +347,7 @@ pub fn load_model(
 /// The whole nightly job: (train,) score, apply the playbook and write the run
 /// folder atomically. Holds a lock on the output folder throughout.
 pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcome, Error> {
-    use crate::output::{manifest, risk_table, OutputLock, RunFolder};
+    use crate::output::{manifest, OutputLock, RunFolder};
     let started_at = chrono::Utc::now();
     let _lock = OutputLock::acquire(&s.out_dir)?;
     s.tiers.check().map_err(Error::Usage)?;
@@ -382,32 +411,16 @@ pub fn run(s: &RunSettings, progress: &(dyn Fn(u64) + Sync)) -> Result<RunOutcom
 
     let folder = RunFolder::create(&s.out_dir, p.plan.as_of)?;
     t.time("write outputs", || -> Result<(), Error> {
-        // Three independent files, written side by side; each is atomic on its own.
-        let (parquet, (csv, html)) = rayon::join(
-            || risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet")),
-            || {
-                rayon::join(
-                    || risk_table::write_csv(&scores, &folder.path().join("account_risk.csv")),
-                    || -> Result<(), Error> {
-                        let html = crate::report::render(&crate::report::ReportInput {
-                            scores: &scores,
-                            model: &model,
-                            surveys: &p.data.surveys,
-                            as_of: p.plan.as_of,
-                            period_days: 90,
-                        })?;
-                        crate::output::write_bytes_atomic(
-                            &folder.path().join(crate::report::FILE_NAME),
-                            html.as_bytes(),
-                        )?;
-                        Ok(())
-                    },
-                )
+        write_run_files(
+            folder.path(),
+            &crate::report::ReportInput {
+                scores: &scores,
+                model: &model,
+                surveys: &p.data.surveys,
+                as_of: p.plan.as_of,
+                period_days: 90,
             },
-        );
-        parquet?;
-        csv?;
-        html
+        )
     })?;
 
     let mut set_aside = p.data.set_aside.clone();

@@ -23,7 +23,7 @@ use crate::actions::{self, PlaybookSettings};
 use crate::contract::NpsCategory;
 use crate::error::Error;
 use crate::model::ChurnModel;
-use crate::output::{manifest, risk_table, OutputLock, RunFolder};
+use crate::output::{manifest, OutputLock, RunFolder};
 use crate::pipeline::{self, ModelSource, RunOutcome, Timings};
 use crate::scoring::{AccountRisk, Driver, Scores, TierSettings, DRIVERS_PER_ACCOUNT};
 
@@ -305,21 +305,17 @@ pub fn score(s: &ScoreSettings) -> Result<RunOutcome, Error> {
 
     let folder = RunFolder::create(&s.out_dir, as_of)?;
     t.time("write outputs", || -> Result<(), Error> {
-        risk_table::write_parquet(&scores, &folder.path().join("account_risk.parquet"))?;
-        risk_table::write_csv(&scores, &folder.path().join("account_risk.csv"))?;
         let surveys = nps_answers(&nps, as_of);
-        let html = crate::report::render(&crate::report::ReportInput {
-            scores: &scores,
-            model: &model,
-            surveys: &surveys,
-            as_of,
-            period_days: 90,
-        })?;
-        crate::output::write_bytes_atomic(
-            &folder.path().join(crate::report::FILE_NAME),
-            html.as_bytes(),
-        )?;
-        Ok(())
+        pipeline::write_run_files(
+            folder.path(),
+            &crate::report::ReportInput {
+                scores: &scores,
+                model: &model,
+                surveys: &surveys,
+                as_of,
+                period_days: 90,
+            },
+        )
     })?;
     let mut outputs = Vec::new();
     for name in [
