@@ -200,7 +200,8 @@ fn fit_from(
     let tolerance = tolerance_per_row * n as f64;
     let started = std::time::Instant::now();
     let x = column_major(x);
-    let (coef, intercept) = match solver {
+    // The lbfgs objective knows its gradient at the result; linfa's is computed here.
+    let (coef, intercept, known_gradient) = match solver {
         Solver::Lbfgs => {
             let columns = objective::columns_of(x.view()).expect("column-major");
             let start: Array1<f64> = w0.iter().copied().chain([b0]).collect();
@@ -224,16 +225,22 @@ fn fit_from(
             (
                 m.params.as_slice().expect("contiguous")[..k].to_vec(),
                 m.params[k],
+                Some(m.gradient_norm),
             )
         }
-        Solver::LinfaLogistic => fit_linfa(x.view(), y, alpha, max_iterations, tolerance, w0, b0)?,
+        Solver::LinfaLogistic => {
+            let (coef, intercept) =
+                fit_linfa(x.view(), y, alpha, max_iterations, tolerance, w0, b0)?;
+            (coef, intercept, None)
+        }
     };
     if !intercept.is_finite() || coef.iter().any(|w| !w.is_finite()) {
         return Err(ModelError::CannotTrain(format!(
             "the solver returned non-finite coefficients (alpha {alpha})"
         )));
     }
-    let gradient_norm = gradient_norm(x.view(), y, alpha, &coef, intercept);
+    let gradient_norm =
+        known_gradient.unwrap_or_else(|| gradient_norm(x.view(), y, alpha, &coef, intercept));
     tracing::debug!(
         solver = solver.name(),
         alpha,

@@ -264,6 +264,9 @@ pub(crate) struct Minimum {
     pub params: Array1<f64>,
     pub iterations: u64,
     pub evaluations: u64,
+    /// L2 norm of the gradient at `params` (from the last evaluation, which is
+    /// normally there already).
+    pub gradient_norm: f64,
     /// Why the solver stopped, for the debug log.
     pub stopped: String,
 }
@@ -284,7 +287,10 @@ pub(crate) fn minimise(
         .configure(|s| s.param(start).max_iters(max_iterations))
         .run()
         .map_err(|e| e.to_string())?;
-    let evaluations = res.problem.problem.as_ref().map_or(0, |o| o.evaluations());
+    let objective = res
+        .problem
+        .problem
+        .ok_or("the solver returned no objective")?;
     let state = res.state;
     let stopped = match state.get_termination_reason() {
         Some(TerminationReason::SolverExit(why)) => why.clone(),
@@ -296,10 +302,12 @@ pub(crate) fn minimise(
         .best_param
         .or(state.param)
         .ok_or("the solver returned no parameters")?;
+    let (_, g) = objective.loss_and_gradient(&params);
     Ok(Minimum {
+        gradient_norm: g.dot(&g).sqrt(),
         params,
         iterations,
-        evaluations,
+        evaluations: objective.evaluations(),
         stopped,
     })
 }
