@@ -262,10 +262,8 @@ fn the_quality_gate_refuses_to_publish_and_keeps_earlier_outputs() {
 
 #[test]
 fn collapsed_usage_trips_the_quality_gate() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    // Copy the generated data but keep only one usage file of four.
-    copy_dir(generated_data(), &data);
+    // A copy of the generated data that keeps only one usage file of four.
+    let (tmp, data) = copy_of_generated_data();
     let usage = data.join("usage");
     let mut parts: Vec<_> = std::fs::read_dir(&usage)
         .unwrap()
@@ -290,6 +288,15 @@ fn collapsed_usage_trips_the_quality_gate() {
         .assert()
         .code(4)
         .stderr(predicate::str::contains("usage collapsed"));
+}
+
+/// A private copy of the generated data folder, for tests that damage it, with the
+/// temporary folder that holds it (and the test's other files).
+fn copy_of_generated_data() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(generated_data(), &data);
+    (tmp, data)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -376,9 +383,7 @@ fn an_mrr_blanked_when_accounts_churned_is_reported_as_a_leak() {
     use arrow::datatypes::Float64Type;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    copy_dir(generated_data(), &data);
+    let (tmp, data) = copy_of_generated_data();
     // A CRM export that clears the MRR of accounts that left.
     let path = data.join("accounts.parquet");
     let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
