@@ -78,23 +78,30 @@ pub struct ScoreArgs {
 }
 
 impl ScoreArgs {
-    /// Scoring a feature table, when `--features` is given.
-    pub fn byo_settings(&self) -> Option<churn::byo::ScoreSettings> {
-        let features = self.byo.features.clone()?;
-        Some(churn::byo::ScoreSettings {
-            features,
-            model: self.model.clone().map_or(
-                churn::pipeline::ModelSource::Latest,
-                churn::pipeline::ModelSource::File,
-            ),
-            models_dir: self.models.clone(),
+    /// The run's settings: the data folder, or the feature table given with `--features`.
+    pub fn run_settings(&self) -> churn::pipeline::RunSettings {
+        use churn::pipeline::{FeatureSource, ModelSource, RunSettings};
+        RunSettings {
+            source: match &self.byo.features {
+                Some(file) => FeatureSource::Table {
+                    file: file.clone(),
+                    nps: self.byo.nps.clone(),
+                },
+                None => FeatureSource::DataFolder(self.data.data.clone()),
+            },
             out_dir: self.output.out.clone(),
+            models_dir: self.models.clone(),
             as_of: self.data.as_of,
-            nps: self.byo.nps.clone(),
+            plan: Default::default(),
+            train: Default::default(),
+            model: self
+                .model
+                .clone()
+                .map_or(ModelSource::Latest, ModelSource::File),
             tiers: self.output.tiers(),
             playbook: self.output.playbook(),
             gate: self.output.gate(),
-        })
+        }
     }
 }
 
@@ -152,6 +159,24 @@ pub struct RunArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl RunArgs {
+    pub fn run_settings(&self) -> churn::pipeline::RunSettings {
+        use churn::pipeline::{FeatureSource, ModelSource, RunSettings};
+        RunSettings {
+            source: FeatureSource::DataFolder(self.data.data.clone()),
+            out_dir: self.output.out.clone(),
+            models_dir: self.model.models.clone(),
+            as_of: self.data.as_of,
+            plan: self.plan.settings(),
+            train: self.model.params(),
+            model: ModelSource::Train,
+            tiers: self.output.tiers(),
+            playbook: self.output.playbook(),
+            gate: self.output.gate(),
+        }
+    }
 }
 
 /// Where results go and how risk becomes actions.
@@ -357,6 +382,15 @@ impl ModelArgs {
             selection_rows: self.selection_rows,
             ..Default::default()
         }
+    }
+}
+
+/// The command-line flag of a setting key (`high_lift` -> `--high-lift`), for messages.
+pub fn flag(key: &str) -> String {
+    match key {
+        "model" => "--model (or --models)".into(),
+        "date" => "--date".into(),
+        _ => format!("--{}", key.replace('_', "-")),
     }
 }
 

@@ -18,6 +18,8 @@ pub mod pipeline;
 pub mod quality;
 pub mod report;
 pub mod scoring;
+pub mod settings;
 
 pub mod time;
+pub mod timing;
 pub mod validate;

@@ -9,9 +9,62 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing::{error, info, warn};
 
-use churn::error::{exit, Error};
-use churn::pipeline::{self, Timings};
+use churn::error::ErrorKind;
+use churn::pipeline;
+use churn::settings::{Checked, SettingsError};
+use churn::timing::{Timing, Timings};
 use cli::{Cli, Command, LogFormat};
+
+/// Exit codes, documented in the README. 101 (a panic) is always a bug.
+mod exit {
+    pub const OK: i32 = 0;
+    pub const USAGE: i32 = 2;
+    pub const DATA: i32 = 3;
+    pub const MODEL: i32 = 4;
+    pub const IO: i32 = 5;
+}
+
+/// Any command's failure.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Job(#[from] pipeline::Error),
+    #[error(transparent)]
+    Generate(#[from] churn::generate::GenerateError),
+}
+
+impl Failure {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Failure::Job(e) => e.kind(),
+            Failure::Generate(churn::generate::GenerateError::InvalidConfig(_)) => {
+                ErrorKind::Usage
+            }
+            Failure::Generate(_) => ErrorKind::Io,
+        }
+    }
+
+    fn exit_code(&self) -> i32 {
+        match self.kind() {
+            ErrorKind::Usage => exit::USAGE,
+            ErrorKind::Data => exit::DATA,
+            ErrorKind::Model => exit::MODEL,
+            ErrorKind::Io => exit::IO,
+        }
+    }
+
+    /// The message for the terminal: settings named by their flags, and what to do
+    /// about a refused run.
+    fn message(&self) -> String {
+        match self {
+            Failure::Job(pipeline::Error::Settings(e)) => e.render(cli::flag),
+            Failure::Job(e @ pipeline::Error::QualityGate(_)) => {
+                format!("{e} (rerun with --force to publish anyway)")
+            }
+            e => chain(e),
+        }
+    }
+}
 
 fn main() -> ExitCode {
     // A panic inside the Parquet decoder on a corrupt file is turned into a data
@@ -28,7 +81,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            error!(exit_code = e.exit_code(), "{}", chain(&e));
+            error!(exit_code = e.exit_code(), "{}", e.message());
             ExitCode::from(e.exit_code() as u8)
         }
     }
@@ -49,15 +102,28 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-fn run(cli: Cli) -> Result<i32, Error> {
+/// Settings checked once, before any work; a bad value exits 2.
+fn checked<T: churn::settings::Check>(value: T) -> Result<Checked<T>, Failure> {
+    Checked::new(value).map_err(|e| Failure::Job(e.into()))
+}
+
+fn job<E: Into<pipeline::Error>>(e: E) -> Failure {
+    Failure::Job(e.into())
+}
+
+fn run(cli: Cli) -> Result<i32, Failure> {
     if let Some(n) = cli.threads {
-        if n == 0 {
-            return Err(Error::Usage("--threads must be at least 1".into()));
-        }
+        churn::settings::in_range("threads", n, 1, 4096).map_err(job)?;
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
-            .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?;
+            .map_err(|_| {
+                job(SettingsError::out_of_range(
+                    "threads",
+                    "a number of threads this machine can start",
+                    n,
+                ))
+            })?;
     }
     // A progress bar over usage rows, only when a person watches (indicatif draws
     // nothing when stderr is not a terminal, so schedulers' logs stay clean).
@@ -75,7 +141,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
     let progress = |n: u64| bar.inc(n);
     match cli.command {
         Command::Validate(args) => {
-            let report = churn::validate::validate(&args.data, pipeline::not_after(args.as_of))?;
+            let report = churn::validate::validate(&args.data, pipeline::not_after(args.as_of))
+                .map_err(job)?;
             println!("{report}");
             Ok(if report.usable() {
                 exit::OK
@@ -107,25 +174,21 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Features(a) => {
+            let plan = checked(a.plan.settings())?;
             let mut t = Timings::default();
-            let p = pipeline::prepare(
-                &a.data.data,
-                a.data.as_of,
-                &a.plan.settings(),
-                &mut t,
-                &progress,
-            )?;
+            let p = pipeline::prepare(&a.data.data, a.data.as_of, &plan, &mut t, &progress)?;
             log_set_aside(&p);
             t.time("export", || {
                 churn::features::export::write(&p.matrix, &p.data.accounts, &a.out)
-            })?;
+            })
+            .map_err(job)?;
             info!(rows = p.matrix.rows(), as_of = %p.plan.as_of, "wrote {}", a.out.display());
             log_timings(&t.0);
             Ok(exit::OK)
         }
         Command::Train(a) => {
             if let Some(s) = a.byo_settings() {
-                let out = churn::byo::train(&s)?;
+                let out = churn::byo::train(&checked(s)?).map_err(job)?;
                 for w in &out.warnings {
                     warn!("{w}");
                 }
@@ -133,16 +196,12 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 info!(model = %out.model.model_version, "saved {}", out.path.display());
                 return Ok(exit::OK);
             }
+            let plan = checked(a.plan.settings())?;
+            let params = checked(a.model.params())?;
             let mut t = Timings::default();
-            let p = pipeline::prepare(
-                &a.data.data,
-                a.data.as_of,
-                &a.plan.settings(),
-                &mut t,
-                &progress,
-            )?;
+            let p = pipeline::prepare(&a.data.data, a.data.as_of, &plan, &mut t, &progress)?;
             log_set_aside(&p);
-            let out = pipeline::train(&p, &a.model.params(), &a.model.models, &mut t)?;
+            let out = pipeline::train(&p, &params, &a.model.models, &mut t)?;
             for w in &out.warnings {
                 warn!("{w}");
             }
@@ -153,46 +212,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Score(a) => {
-            if let Some(s) = a.byo_settings() {
-                let out = churn::byo::score(&s)?;
-                for w in &out.manifest.warnings {
-                    warn!("{w}");
-                }
-                report_run(&out);
-                return Ok(exit::OK);
-            }
-            let settings = pipeline::RunSettings {
-                data_dir: a.data.data,
-                out_dir: a.output.out.clone(),
-                models_dir: a.models.clone(),
-                as_of: a.data.as_of,
-                plan: Default::default(),
-                train: Default::default(),
-                model: a
-                    .model
-                    .map_or(pipeline::ModelSource::Latest, pipeline::ModelSource::File),
-                tiers: a.output.tiers(),
-                playbook: a.output.playbook(),
-                gate: a.output.gate(),
-            };
+            let settings = checked(a.run_settings())?;
             let out = pipeline::run(&settings, &progress)?;
             bar.finish_and_clear();
             report_run(&out);
             Ok(exit::OK)
         }
         Command::Run(a) => {
-            let settings = pipeline::RunSettings {
-                data_dir: a.data.data,
-                out_dir: a.output.out.clone(),
-                models_dir: a.model.models.clone(),
-                as_of: a.data.as_of,
-                plan: a.plan.settings(),
-                train: a.model.params(),
-                model: pipeline::ModelSource::Train,
-                tiers: a.output.tiers(),
-                playbook: a.output.playbook(),
-                gate: a.output.gate(),
-            };
+            let settings = checked(a.run_settings())?;
             let out = pipeline::run(&settings, &progress)?;
             bar.finish_and_clear();
             report_run(&out);
@@ -202,19 +229,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
 }
 
 fn report_run(out: &pipeline::RunOutcome) {
+    // Warnings were logged as the run published them.
     let m = &out.manifest;
-    if let Some(t) = &out.trained {
-        for w in &t.warnings {
-            warn!("{w}");
-        }
-    }
-    for w in m
-        .warnings
-        .iter()
-        .filter(|w| w.contains("set aside") || w.contains("ignored"))
-    {
-        warn!("{w}");
-    }
     let v = &m.model.validation;
     info!(
         model = %m.model.model_version,
@@ -242,7 +258,7 @@ fn report_run(out: &pipeline::RunOutcome) {
 }
 
 /// One log line per stage with its wall time.
-fn log_timings(timings: &[pipeline::Timing]) {
+fn log_timings(timings: &[Timing]) {
     for s in timings {
         info!(
             stage = s.stage,

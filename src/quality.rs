@@ -11,6 +11,8 @@ use ndarray::ArrayView2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::settings::{finite_at_least, Check, SettingsError};
+
 /// Model metadata key holding the training distribution (JSON).
 pub const REFERENCE_KEY: &str = "feature_reference";
 
@@ -78,6 +80,21 @@ fn decile_edges(v: &mut [f64]) -> Vec<f64> {
 }
 
 impl Reference {
+    /// The training distribution a model file carries, if any (models written before
+    /// the drift check have none; the gate then says so).
+    pub fn of_model(model: &crate::model::ChurnModel) -> Option<Reference> {
+        model
+            .metadata
+            .get(REFERENCE_KEY)
+            .and_then(|j| serde_json::from_str(j).ok())
+    }
+
+    /// The training distribution as model metadata (key [`REFERENCE_KEY`]).
+    pub fn to_metadata(&self) -> (String, String) {
+        let json = serde_json::to_string(self).expect("names and numbers always serialise as JSON");
+        (REFERENCE_KEY.to_string(), json)
+    }
+
     /// The distribution of each column of `x` (rows x features, NaN = missing),
     /// features in parallel.
     pub fn of(x: ArrayView2<f64>, names: &[String]) -> Reference {
@@ -149,6 +166,16 @@ pub struct GateSettings {
     pub force: bool,
 }
 
+impl Check for GateSettings {
+    fn check(&self) -> Result<(), SettingsError> {
+        if !(0.0..=1.0).contains(&self.min_auc) {
+            return Err(SettingsError::out_of_range("min_auc", "between 0 and 1", self.min_auc));
+        }
+        finite_at_least("max_psi", self.max_psi, 0.0)?;
+        finite_at_least("min_usage_ratio", self.min_usage_ratio, 0.0)
+    }
+}
+
 impl Default for GateSettings {
     fn default() -> Self {
         GateSettings {
@@ -190,7 +217,7 @@ pub fn check(
     // A NaN AUC (one class in the validation rows) fails the gate too.
     if roc_auc.is_nan() || roc_auc < s.min_auc {
         failures.push(format!(
-            "out-of-time ROC AUC {roc_auc:.4} is below the floor {} (--min-auc)",
+            "out-of-time ROC AUC {roc_auc:.4} is below the floor {} (min_auc)",
             s.min_auc
         ));
     }
@@ -203,7 +230,7 @@ pub fn check(
             for (name, v) in &psi {
                 if *v > s.max_psi {
                     failures.push(format!(
-                        "feature {name} shifted from training (PSI {v:.2} > {} --max-psi)",
+                        "feature {name} shifted from training (PSI {v:.2} > {} max_psi)",
                         s.max_psi
                     ));
                 } else if *v > 0.25 {
@@ -223,7 +250,7 @@ pub fn check(
                     usage_ratio = Some(ratio);
                     if ratio < s.min_usage_ratio {
                         failures.push(format!(
-                            "usage collapsed: {now:.1} events per account in the last 30 days against {:.1} in training ({:.0}%, floor {:.0}% --min-usage-ratio); is the usage table complete?",
+                            "usage collapsed: {now:.1} events per account in the last 30 days against {:.1} in training ({:.0}%, floor {:.0}% min_usage_ratio); is the usage table complete?",
                             fr.mean,
                             100.0 * ratio,
                             100.0 * s.min_usage_ratio
@@ -237,7 +264,7 @@ pub fn check(
         warnings.extend(
             failures
                 .iter()
-                .map(|f| format!("quality gate overridden with --force: {f}")),
+                .map(|f| format!("quality gate overridden (force): {f}")),
         );
     }
     GateReport {
@@ -325,6 +352,6 @@ mod tests {
             collapsed.view(),
         );
         assert!(forced.passed());
-        assert!(forced.warnings.iter().any(|w| w.contains("--force")));
+        assert!(forced.warnings.iter().any(|w| w.contains("overridden (force)")));
     }
 }

@@ -335,7 +335,7 @@ fn an_empty_feature_column_is_a_data_error() {
         &csv,
         "churned",
         &[],
-        "feature column `notes` is empty in every row; drop it with --exclude",
+        "feature column `notes` is empty in every row; leave it out (setting `exclude`)",
     );
 }
 

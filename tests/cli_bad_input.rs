@@ -257,7 +257,7 @@ fn the_quality_gate_refuses_to_publish_and_keeps_earlier_outputs() {
     .success();
     let manifest =
         std::fs::read_to_string(out.path().join("run_date=2026-11-01/manifest.json")).unwrap();
-    assert!(manifest.contains("quality gate overridden with --force"));
+    assert!(manifest.contains("quality gate overridden (force)"));
 }
 
 #[test]

@@ -12,36 +12,11 @@
 
 use serde::Serialize;
 
+pub use crate::contract::Action;
 use crate::contract::NpsCategory;
+use crate::settings::{in_range, Check, SettingsError};
 use crate::features::IssueCount;
 use crate::scoring::{AccountRisk, RiskTier, Scores};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    CallImmediately,
-    FixIssues,
-    Reference,
-    Monitor,
-}
-
-impl Action {
-    pub const ALL: [Action; 4] = [
-        Action::CallImmediately,
-        Action::FixIssues,
-        Action::Reference,
-        Action::Monitor,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::CallImmediately => "call_immediately",
-            Action::FixIssues => "fix_issues",
-            Action::Reference => "reference",
-            Action::Monitor => "monitor",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaybookSettings {
@@ -51,6 +26,12 @@ pub struct PlaybookSettings {
     pub promoter_days: u32,
     /// Issues named per account.
     pub max_issues: usize,
+}
+
+impl Check for PlaybookSettings {
+    fn check(&self) -> Result<(), SettingsError> {
+        in_range("max_issues", self.max_issues, 0, 20)
+    }
 }
 
 impl Default for PlaybookSettings {

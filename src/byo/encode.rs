@@ -43,6 +43,13 @@ pub struct EncoderSpec {
     pub columns: Vec<ColumnSpec>,
 }
 
+impl EncoderSpec {
+    /// The description as model metadata (key `byo.encoder`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("names and numbers always serialise as JSON")
+    }
+}
+
 /// The label column and the spellings it used for each class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelSpec {

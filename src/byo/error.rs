@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use crate::error::ErrorKind;
+
 /// Why a feature table cannot be used. Every message names the file, and the column,
 /// row (for CSV, the line) and value where there is one.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +59,7 @@ pub enum ByoError {
     #[error("{}: label column `{column}` is empty in every row", path.display())]
     LabelEmpty { path: PathBuf, column: String },
 
-    #[error("{}: feature column `{column}` is empty in every {}row; drop it with --exclude", path.display(), if *.training { "training " } else { "" })]
+    #[error("{}: feature column `{column}` is empty in every {}row; leave it out (setting `exclude`)", path.display(), if *.training { "training " } else { "" })]
     EmptyColumn {
         path: PathBuf,
         column: String,
@@ -73,7 +75,7 @@ pub enum ByoError {
         hint: &'static str,
     },
 
-    #[error("{}: text column `{column}` has {distinct} distinct values, more than --max-categories {max}{detail}; exclude it (--exclude) or raise the limit", path.display())]
+    #[error("{}: text column `{column}` has {distinct} distinct values, more than max_categories {max}{detail}; leave it out (setting `exclude`) or raise the limit", path.display())]
     TooManyCategories {
         path: PathBuf,
         column: String,
@@ -113,6 +115,12 @@ pub enum ByoError {
 
     #[error("model file {}: its feature-table description cannot be read: {reason}", path.display())]
     BadEncoderSpec { path: PathBuf, reason: String },
+
+    #[error("{} has no feature column left once the label, id, date and excluded columns are set aside", path.display())]
+    NoFeatureColumns { path: PathBuf },
+
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
 }
 
 impl ByoError {
@@ -128,5 +136,19 @@ impl ByoError {
             self,
             ByoError::NotAFeatureTableModel { .. } | ByoError::BadEncoderSpec { .. }
         )
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        use crate::model::ErrorKind as M;
+        match self {
+            ByoError::Io { .. } => ErrorKind::Io,
+            ByoError::Model(e) => match e.kind() {
+                M::Io => ErrorKind::Io,
+                M::InvalidData => ErrorKind::Data,
+                _ => ErrorKind::Model,
+            },
+            e if e.is_model() => ErrorKind::Model,
+            _ => ErrorKind::Data,
+        }
     }
 }

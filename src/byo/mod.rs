@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! train(&TrainSettings) -> TrainOutcome     read, encode, validate, fit, save the model
-//! score(&ScoreSettings) -> RunOutcome       rebuild the same columns, score, write the run folder
+//! score::prepare(...) -> Prepared           rebuild the same columns for scoring (the run is `pipeline`'s)
 //! ```
 //!
 //! The model file carries everything scoring needs to rebuild the columns (which
@@ -15,7 +15,7 @@
 
 pub mod encode;
 mod error;
-mod score;
+pub mod score;
 pub mod table;
 
 #[cfg(test)]
@@ -28,11 +28,11 @@ use chrono::NaiveDate;
 
 pub use encode::{ColumnSpec, EncoderSpec, LabelSpec, Unseen};
 pub use error::ByoError;
-pub use score::{score, ScoreSettings};
+pub use score::FeaturesTable;
 pub use table::Table;
 
-use crate::error::Error;
 use crate::model::{self, ChurnModel, ModelMeta, TrainParams, TrainingSet, Validation};
+use crate::settings::{Check, Checked, SettingsError};
 
 /// Metadata key of the JSON-encoded [`EncoderSpec`].
 pub const SPEC_KEY: &str = "byo.encoder";
@@ -84,12 +84,8 @@ pub struct TrainOutcome {
     pub warnings: Vec<String>,
 }
 
-fn usage(msg: String) -> Error {
-    Error::Usage(msg)
-}
-
 /// Checks that no column is named for two roles and every named column exists.
-fn check_roles(table: &Table, s: &TrainSettings) -> Result<(), Error> {
+fn check_roles(table: &Table, s: &TrainSettings) -> Result<(), ByoError> {
     let mut roles: Vec<(&str, &'static str)> = vec![(s.label.as_str(), "label")];
     roles.extend(s.id.as_deref().map(|c| (c, "id")));
     roles.extend(s.date.as_deref().map(|c| (c, "date")));
@@ -102,40 +98,45 @@ fn check_roles(table: &Table, s: &TrainSettings) -> Result<(), Error> {
                 column: col.to_string(),
                 first,
                 second: role,
-            }
-            .into());
+            });
         }
     }
     Ok(())
 }
 
-fn validation(s: &TrainSettings) -> Result<Validation, Error> {
-    match (&s.date, s.folds) {
-        (Some(_), Some(_)) => Err(usage(
-            "--folds sets k-fold validation; with --date validation is out of time (the latest date held out), so give one or the other".into(),
-        )),
-        (Some(_), None) => Ok(Validation::OutOfTime),
-        (None, folds) => {
-            let folds = folds.unwrap_or(DEFAULT_FOLDS);
-            if !(2..=MAX_FOLDS).contains(&folds) {
-                return Err(usage(format!(
-                    "--folds must be between 2 and {MAX_FOLDS}, got {folds}"
-                )));
-            }
-            Ok(Validation::KFold {
-                folds,
+impl Check for TrainSettings {
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.date.is_some() && self.folds.is_some() {
+            return Err(SettingsError::Conflict {
+                first: "folds",
+                second: "date",
+                reason: "folds sets k-fold validation; with a date column validation is out of time (the latest date held out), so give one or the other",
+            });
+        }
+        if let Some(folds) = self.folds {
+            crate::settings::in_range("folds", folds, 2, MAX_FOLDS)?;
+        }
+        crate::settings::in_range("max_categories", self.max_categories, 1, usize::MAX)?;
+        self.params.check()
+    }
+}
+
+impl TrainSettings {
+    /// Out of time with a date column, else stratified k-fold.
+    fn validation(&self) -> Validation {
+        match self.date {
+            Some(_) => Validation::OutOfTime,
+            None => Validation::KFold {
+                folds: self.folds.unwrap_or(DEFAULT_FOLDS),
                 seed: FOLD_SEED,
-            })
+            },
         }
     }
 }
 
 /// Trains a model from a feature table and saves it under the models folder.
-pub fn train(s: &TrainSettings) -> Result<TrainOutcome, Error> {
-    let validation = validation(s)?;
-    if s.max_categories == 0 {
-        return Err(usage("--max-categories must be at least 1".into()));
-    }
+pub fn train(s: &Checked<TrainSettings>) -> Result<TrainOutcome, ByoError> {
+    let validation = s.validation();
     let table = Table::read(&s.features)?;
     check_roles(&table, s)?;
     let (labels, label) = encode::labels(&table, &s.label)?;
@@ -158,10 +159,9 @@ pub fn train(s: &TrainSettings) -> Result<TrainOutcome, Error> {
         .map(|(j, _)| encode::learn_column(&table, j, &rows, s.max_categories))
         .collect::<Result<Vec<_>, _>>()?;
     if columns.is_empty() {
-        return Err(Error::Unusable(format!(
-            "{} has no feature column left once the label, id, date and excluded columns are set aside",
-            table.path.display()
-        )));
+        return Err(ByoError::NoFeatureColumns {
+            path: table.path.clone(),
+        });
     }
     let spec = EncoderSpec {
         label,
@@ -212,16 +212,9 @@ pub fn train(s: &TrainSettings) -> Result<TrainOutcome, Error> {
     let mut extra = BTreeMap::new();
     // The training distribution, for the quality gate's drift check at scoring.
     let names: Vec<String> = set.specs.iter().map(|f| f.name.clone()).collect();
-    extra.insert(
-        crate::quality::REFERENCE_KEY.to_string(),
-        serde_json::to_string(&crate::quality::Reference::of(set.x.view(), &names)).map_err(
-            |e| Error::Unusable(format!("cannot record the training distribution: {e}")),
-        )?,
-    );
-    extra.insert(
-        SPEC_KEY.to_string(),
-        serde_json::to_string(&spec).map_err(|e| Error::Unusable(e.to_string()))?,
-    );
+    let (key, reference) = crate::quality::Reference::of(set.x.view(), &names).to_metadata();
+    extra.insert(key, reference);
+    extra.insert(SPEC_KEY.to_string(), spec.to_json());
     extra.insert(FILE_KEY.to_string(), file_name(&s.features));
     if let Validation::KFold { folds, seed } = validation {
         let digits: String = model::kfold_assignment(&set.y, folds, seed)

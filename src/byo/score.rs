@@ -1,16 +1,16 @@
 //! Scoring a feature table with a model trained from one: the same columns rebuilt
-//! from the model file, then the nightly job's tiers, playbook and run folder.
+//! from the model file, the rows to score picked, and each row's drivers named by
+//! its source columns. The run itself (scoring core, tiers, playbook, quality gate,
+//! run folder) is the nightly job's: see `pipeline`.
 //!
 //! A feature table has no tickets or survey history, so the playbook runs on risk
 //! alone (high: call_immediately, medium: fix_issues naming the top drivers, low:
-//! monitor) unless `--nps COLUMN` names a 0-10 NPS column: then the answer counts as
-//! given on the as-of date, and detractors are called, passives get fix_issues and
-//! low-risk promoters become reference requests, as in the nightly job. The quality
-//! gate (validation AUC floor, drift against the training rows) and the HTML report
-//! are the nightly job's too.
+//! monitor) unless an NPS column is named: then the answer counts as given on the
+//! as-of date, and detractors are called, passives get fix_issues and low-risk
+//! promoters become reference requests, as in the nightly job.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use arrow::array::{Array, StringArray};
 use chrono::NaiveDate;
@@ -19,44 +19,151 @@ use serde::Serialize;
 use super::encode::{self, ColumnSpec, Encoded, EncoderSpec, Unseen};
 use super::table::{blank, Cells, Table};
 use super::{spec_of, ByoError};
-use crate::actions::{self, PlaybookSettings};
 use crate::contract::NpsCategory;
-use crate::error::Error;
 use crate::model::ChurnModel;
-use crate::output::{manifest, OutputLock, RunFolder};
-use crate::pipeline::{self, ModelSource, RunOutcome, Timings};
-use crate::scoring::{AccountRisk, Driver, Scores, TierSettings, DRIVERS_PER_ACCOUNT};
-
-/// Everything `churn score --features` needs, validated by the command line.
-#[derive(Debug, Clone)]
-pub struct ScoreSettings {
-    pub features: PathBuf,
-    /// A model file, or the one `models_dir/latest` names.
-    pub model: ModelSource,
-    pub models_dir: PathBuf,
-    pub out_dir: PathBuf,
-    /// Default: the latest date in the table's date column (a model trained with
-    /// `--date`), else today.
-    pub as_of: Option<NaiveDate>,
-    /// A 0-10 NPS column, answered as of the as-of date.
-    pub nps: Option<String>,
-    pub tiers: TierSettings,
-    pub playbook: PlaybookSettings,
-    /// Validation AUC floor and drift against the training rows (`--force` to publish anyway).
-    pub gate: crate::quality::GateSettings,
-}
+use crate::scoring::{AccountRisk, Driver, DRIVERS_PER_ACCOUNT};
+use crate::timing::Timings;
 
 /// What the manifest says about the table scored, beside the job's usual fields.
-#[derive(Debug, Serialize)]
-struct FeaturesTable<'a> {
-    file: String,
-    format: &'static str,
-    rows_read: usize,
-    rows_scored: usize,
-    id_column: Option<&'a str>,
-    date_column: Option<&'a str>,
-    nps_column: Option<&'a str>,
-    unseen_categories: &'a [Unseen],
+#[derive(Debug, Clone, Serialize)]
+pub struct FeaturesTable {
+    pub file: String,
+    pub format: &'static str,
+    pub rows_read: usize,
+    pub rows_scored: usize,
+    pub id_column: Option<String>,
+    pub date_column: Option<String>,
+    pub nps_column: Option<String>,
+    pub unseen_categories: Vec<Unseen>,
+}
+
+/// A feature table read and encoded for scoring with a model trained from one.
+pub struct Prepared {
+    pub spec: EncoderSpec,
+    pub table: Table,
+    /// Table rows scored, in table order.
+    pub rows: Vec<usize>,
+    pub as_of: NaiveDate,
+    pub ids: Vec<String>,
+    pub encoded: Encoded,
+    /// NPS answers of the scored rows, when an NPS column is named.
+    pub nps: Vec<Option<f64>>,
+    /// Raw text of categorical columns, to name a category training never saw.
+    texts: Vec<Option<StringArray>>,
+    /// Unseen categories and NPS values outside 0-10, for the manifest and logs.
+    pub warnings: Vec<String>,
+    pub manifest: FeaturesTable,
+}
+
+/// Reads `file`, picks the rows to score and rebuilds the model's columns.
+pub fn prepare(
+    file: &Path,
+    model: &ChurnModel,
+    model_path: &Path,
+    as_of: Option<NaiveDate>,
+    nps_column: Option<&str>,
+    t: &mut Timings,
+) -> Result<Prepared, ByoError> {
+    let spec = spec_of(model, model_path)?;
+    let table = t.time("read features", || Table::read(file))?;
+    let (rows, as_of) = rows_and_as_of(&table, &spec, as_of)?;
+    let ids = encode::ids(&table, spec.id.as_deref(), &rows)?;
+    check_unique(&table, &ids, &rows)?;
+    let encoded = t.time("encode", || encode::encode(&spec, &table, &rows))?;
+    let names: Vec<String> = encoded.features.iter().map(|f| f.name.clone()).collect();
+    model.check_features(&names)?;
+    let (nps, nps_outside) = match nps_column {
+        Some(c) => nps_scores(&table, c, &rows)?,
+        None => (vec![None; rows.len()], 0),
+    };
+    let mut warnings = Vec::new();
+    for u in &encoded.unseen {
+        warnings.push(format!(
+            "column `{}`: {} rows hold a category training never saw ({}); they count as none of the known categories",
+            u.column,
+            u.rows,
+            u.examples.join(", ")
+        ));
+    }
+    if nps_outside > 0 {
+        warnings.push(format!(
+            "NPS column `{}`: {nps_outside} values outside 0-10 were not used",
+            nps_column.unwrap_or_default()
+        ));
+    }
+    let texts = spec
+        .columns
+        .iter()
+        .map(|c| match c {
+            ColumnSpec::Categorical { name, .. } => {
+                table.index(name).and_then(|j| table.texts(j).ok())
+            }
+            ColumnSpec::Numeric { .. } => None,
+        })
+        .collect();
+    let manifest = FeaturesTable {
+        file: file.display().to_string(),
+        format: table.format.name(),
+        rows_read: table.rows,
+        rows_scored: rows.len(),
+        id_column: spec.id.clone(),
+        date_column: spec.date.clone().filter(|c| table.index(c).is_some()),
+        nps_column: nps_column.map(str::to_string),
+        unseen_categories: encoded.unseen.clone(),
+    };
+    Ok(Prepared {
+        spec,
+        table,
+        rows,
+        as_of,
+        ids,
+        encoded,
+        nps,
+        texts,
+        warnings,
+        manifest,
+    })
+}
+
+impl Prepared {
+    /// Scored row `k` as an account, before the scoring core ranks it: its id, the
+    /// NPS answer and the source columns pushing it towards churn.
+    pub fn account(&self, k: usize, contributions: ndarray::ArrayView1<f64>) -> AccountRisk {
+        let nps = self.nps[k];
+        AccountRisk {
+            nps_latest: nps,
+            nps_category: NpsCategory::of(nps),
+            nps_date: nps.map(|_| self.as_of),
+            features: self.encoded.x.row(k).to_vec(),
+            drivers: drivers(
+                k,
+                &self.spec,
+                &self.encoded,
+                contributions,
+                &self.texts,
+                self.rows[k],
+            ),
+            ..AccountRisk::new(self.ids[k].clone())
+        }
+    }
+
+    /// The NPS column as survey answers for the report: each answered on the as-of
+    /// date (its last instant, so the report's window ending at the as-of date holds it).
+    pub fn nps_answers(&self) -> crate::ingest::Surveys {
+        let at = crate::time::date_to_micros(self.as_of) - 1;
+        let mut s = crate::ingest::Surveys::default();
+        for (k, score) in self.nps.iter().enumerate() {
+            if let Some(v) = score {
+                s.account.push(k as u32);
+                s.responded_at.push(at);
+                s.kind.push(crate::ingest::SurveyKind::Nps);
+                s.score.push(*v);
+                s.scale_max.push(10.0);
+                s.comment.push(None);
+            }
+        }
+        s
+    }
 }
 
 fn num(v: f64) -> String {
@@ -230,259 +337,4 @@ fn drivers(
             }
         })
         .collect()
-}
-
-/// Scores every row of a feature table (or every row on the as-of date) and writes
-/// the run folder: `account_risk.parquet`, `account_risk.csv`, `manifest.json`.
-pub fn score(s: &ScoreSettings) -> Result<RunOutcome, Error> {
-    let started_at = chrono::Utc::now();
-    let _lock = OutputLock::acquire(&s.out_dir)?;
-    s.tiers.check().map_err(Error::Usage)?;
-    let mut t = Timings::default();
-
-    let (model, model_path) = t
-        .time("load model", || {
-            pipeline::load_model(&s.model, &s.models_dir)
-        })?
-        .ok_or_else(|| Error::Usage("scoring needs a saved model (--model or --models)".into()))?;
-    let spec = spec_of(&model, &model_path)?;
-    let table = t.time("read features", || Table::read(&s.features))?;
-    let (rows, as_of) = rows_and_as_of(&table, &spec, s.as_of)?;
-    let ids = encode::ids(&table, spec.id.as_deref(), &rows)?;
-    check_unique(&table, &ids, &rows)?;
-    let enc = t.time("encode", || encode::encode(&spec, &table, &rows))?;
-    let names: Vec<String> = enc.features.iter().map(|f| f.name.clone()).collect();
-    model.check_features(&names)?;
-    let scored = t.time("score", || model.explain(enc.x.view()))?;
-    let (nps, nps_outside) = match &s.nps {
-        Some(c) => nps_scores(&table, c, &rows)?,
-        None => (vec![None; rows.len()], 0),
-    };
-
-    let mut warnings = Vec::new();
-    for u in &enc.unseen {
-        warnings.push(format!(
-            "column `{}`: {} rows hold a category training never saw ({}); they count as none of the known categories",
-            u.column,
-            u.rows,
-            u.examples.join(", ")
-        ));
-    }
-    warnings.extend(scored.warnings.iter().map(|w| w.to_string()));
-    if nps_outside > 0 {
-        warnings.push(format!(
-            "NPS column `{}`: {nps_outside} values outside 0-10 were not used",
-            s.nps.as_deref().unwrap_or_default()
-        ));
-    }
-
-    let scores = t.time("actions", || {
-        let mut scores = risk_rows(
-            &model, &spec, &enc, &scored, &table, &rows, ids, &nps, as_of, &s.tiers,
-        );
-        actions::apply(&mut scores, &s.playbook);
-        scores
-    });
-
-    // As in the nightly job, the gate runs before anything is written: a refused run
-    // leaves the previous outputs as they were.
-    let gate = t.time("quality gate", || {
-        let reference = model
-            .metadata
-            .get(crate::quality::REFERENCE_KEY)
-            .and_then(|j| serde_json::from_str::<crate::quality::Reference>(j).ok());
-        crate::quality::check(
-            &s.gate,
-            model.validation_metrics.roc_auc,
-            reference.as_ref(),
-            enc.x.view(),
-        )
-    });
-    if !gate.passed() {
-        return Err(Error::QualityGate(gate.failures.join("; ")));
-    }
-    warnings.extend(gate.warnings.iter().cloned());
-
-    let folder = RunFolder::create(&s.out_dir, as_of)?;
-    t.time("write outputs", || -> Result<(), Error> {
-        let surveys = nps_answers(&nps, as_of);
-        pipeline::write_run_files(
-            folder.path(),
-            &crate::report::ReportInput {
-                scores: &scores,
-                model: &model,
-                surveys: &surveys,
-                as_of,
-                period_days: 90,
-            },
-        )
-    })?;
-    let mut outputs = Vec::new();
-    for name in [
-        "account_risk.parquet",
-        "account_risk.csv",
-        crate::report::FILE_NAME,
-    ] {
-        let path = folder.path().join(name);
-        let bytes = std::fs::metadata(&path)
-            .map_err(|source| Error::Io {
-                context: path.display().to_string(),
-                source,
-            })?
-            .len();
-        outputs.push(manifest::OutputFile {
-            file: name.to_string(),
-            bytes,
-        });
-    }
-    let (per_action, per_tier, expected, revenue) = manifest::headline(&scores);
-    let mut m = manifest::Manifest {
-        churn_version: env!("CARGO_PKG_VERSION"),
-        contract_version: crate::contract::CONTRACT_VERSION,
-        started_at: started_at.to_rfc3339(),
-        finished_at: String::new(),
-        as_of: as_of.to_string(),
-        horizon_days: model.horizon_days,
-        data_dir: s.features.display().to_string(),
-        inputs: Vec::new(),
-        set_aside: Vec::new(),
-        model: manifest::ModelSummary {
-            model_version: model.model_version.clone(),
-            path: model_path.display().to_string(),
-            trained_in_this_run: false,
-            trained_as_of: model.as_of.clone(),
-            chosen_alpha: model.selection.chosen_alpha,
-            validation: model.validation_metrics.clone(),
-        },
-        tier_settings: s.tiers.clone(),
-        thresholds: scores.thresholds,
-        playbook: s.playbook.clone(),
-        accounts_scored: scores.accounts.len(),
-        expected_churners: expected,
-        revenue_at_risk: revenue,
-        accounts_per_action: per_action,
-        accounts_per_tier: per_tier,
-        quality_gate: gate,
-        timings: t.0.clone(),
-        warnings,
-        outputs,
-    };
-    m.finished_at = chrono::Utc::now().to_rfc3339();
-    let json_error = |e: serde_json::Error| Error::Io {
-        context: "manifest.json".into(),
-        source: e.into(),
-    };
-    let mut json = serde_json::to_value(&m).map_err(json_error)?;
-    json["features_table"] = serde_json::to_value(FeaturesTable {
-        file: s.features.display().to_string(),
-        format: table.format.name(),
-        rows_read: table.rows,
-        rows_scored: rows.len(),
-        id_column: spec.id.as_deref(),
-        date_column: spec.date.as_deref().filter(|c| table.index(c).is_some()),
-        nps_column: s.nps.as_deref(),
-        unseen_categories: &enc.unseen,
-    })
-    .map_err(json_error)?;
-    let bytes = serde_json::to_vec_pretty(&json).map_err(json_error)?;
-    crate::output::write_bytes_atomic(&folder.path().join("manifest.json"), &bytes)?;
-    let final_path = folder.commit()?;
-    Ok(RunOutcome {
-        folder: final_path,
-        manifest: m,
-        trained: None,
-    })
-}
-
-/// The NPS column as survey answers for the report: each answered on the as-of date
-/// (its last instant, so the report's window ending at the as-of date holds it).
-fn nps_answers(nps: &[Option<f64>], as_of: NaiveDate) -> crate::ingest::Surveys {
-    let at = crate::time::date_to_micros(as_of) - 1;
-    let mut s = crate::ingest::Surveys::default();
-    for (k, score) in nps.iter().enumerate() {
-        if let Some(v) = score {
-            s.account.push(k as u32);
-            s.responded_at.push(at);
-            s.kind.push(crate::ingest::SurveyKind::Nps);
-            s.score.push(*v);
-            s.scale_max.push(10.0);
-            s.comment.push(None);
-        }
-    }
-    s
-}
-
-/// One risk row per scored table row, ranked (ties by id), before the playbook.
-#[allow(clippy::too_many_arguments)]
-fn risk_rows(
-    model: &ChurnModel,
-    spec: &EncoderSpec,
-    enc: &Encoded,
-    scored: &crate::model::Scored,
-    table: &Table,
-    rows: &[usize],
-    ids: Vec<String>,
-    nps: &[Option<f64>],
-    as_of: NaiveDate,
-    tiers: &TierSettings,
-) -> Scores {
-    let base_rate = model.training.positives as f64 / model.training.rows.max(1) as f64;
-    let thresholds = tiers.thresholds(base_rate, &scored.probabilities);
-    // Raw text of categorical columns, to name a category training never saw.
-    let texts: Vec<Option<StringArray>> = spec
-        .columns
-        .iter()
-        .map(|c| match c {
-            ColumnSpec::Categorical { name, .. } => {
-                table.index(name).and_then(|j| table.texts(j).ok())
-            }
-            ColumnSpec::Numeric { .. } => None,
-        })
-        .collect();
-    let mut accounts: Vec<AccountRisk> = ids
-        .into_iter()
-        .enumerate()
-        .map(|(k, id)| {
-            let p = scored.probabilities[k];
-            let drivers = drivers(k, spec, enc, scored.contributions.row(k), &texts, rows[k]);
-            AccountRisk {
-                account_id: id,
-                account_name: None,
-                segment: None,
-                plan: None,
-                csm_owner: None,
-                mrr: None,
-                churn_probability: p,
-                risk_tier: thresholds.tier(p),
-                risk_rank: 0,
-                revenue_at_risk: None,
-                nps_latest: nps[k],
-                nps_category: NpsCategory::of(nps[k]),
-                nps_date: nps[k].map(|_| as_of),
-                nps_comment: None,
-                csat_pct: None,
-                features: enc.x.row(k).to_vec(),
-                issues: Vec::new(),
-                drivers,
-                recommended_action: actions::Action::Monitor,
-                action_reason: String::new(),
-                top_issues: Vec::new(),
-            }
-        })
-        .collect();
-    accounts.sort_by(|x, y| {
-        y.churn_probability
-            .total_cmp(&x.churn_probability)
-            .then_with(|| x.account_id.cmp(&y.account_id))
-    });
-    for (k, a) in accounts.iter_mut().enumerate() {
-        a.risk_rank = k as u32 + 1;
-    }
-    Scores {
-        as_of,
-        model_version: model.model_version.clone(),
-        horizon_days: model.horizon_days,
-        thresholds,
-        accounts,
-    }
 }

@@ -3,6 +3,10 @@
 //!
 //! This module only describes; `ingest` enforces it while reading.
 
+mod action;
+
+pub use action::Action;
+
 use arrow::datatypes::DataType;
 
 /// Version of the data contract this build implements, written into outputs.

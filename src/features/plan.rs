@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::settings::{in_range, Check, SettingsError};
 use crate::time::date_to_day;
 
 /// Most observation dates one run can use (distinct-count bitmasks are 64 bits).
@@ -17,6 +18,35 @@ pub struct PlanSettings {
     pub snapshot_days: u32,
     /// How far back training observation dates go.
     pub history_days: u32,
+}
+
+/// Longest horizon, snapshot spacing and history accepted, in days (ten and a
+/// hundred years): far beyond any use, and small enough that date arithmetic on
+/// any calendar date cannot overflow.
+pub const MAX_HORIZON_DAYS: u32 = 3650;
+pub const MAX_HISTORY_DAYS: u32 = 36_500;
+
+impl Check for PlanSettings {
+    fn check(&self) -> Result<(), SettingsError> {
+        in_range("horizon_days", self.horizon_days, 1, MAX_HORIZON_DAYS)?;
+        in_range("snapshot_days", self.snapshot_days, 1, MAX_HISTORY_DAYS)?;
+        in_range("history_days", self.history_days, 0, MAX_HISTORY_DAYS)?;
+        let dates = self.history_days / self.snapshot_days + 1;
+        if dates as usize + 1 > MAX_DATES {
+            // history / snapshot + 1 training dates, plus the as-of date.
+            let least = self.history_days / (MAX_DATES as u32 - 1) + 1;
+            return Err(SettingsError::out_of_range(
+                "snapshot_days",
+                format!(
+                    "at least {least} with history_days {} (at most {} training observation dates)",
+                    self.history_days,
+                    MAX_DATES - 1
+                ),
+                self.snapshot_days,
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for PlanSettings {
@@ -41,25 +71,14 @@ pub struct Plan {
 impl Plan {
     /// Training dates go back from `as_of - horizon` every `snapshot_days`, for
     /// `history_days`, so that every training label's horizon ends by the as-of date.
-    pub fn new(as_of: NaiveDate, s: &PlanSettings) -> Result<Plan, String> {
-        if s.horizon_days == 0 || s.snapshot_days == 0 {
-            return Err("--horizon-days and --snapshot-days must be at least 1".into());
-        }
+    pub fn new(as_of: NaiveDate, s: &PlanSettings) -> Result<Plan, SettingsError> {
+        s.check()?;
         let last = as_of - chrono::Duration::days(i64::from(s.horizon_days));
         let count = s.history_days / s.snapshot_days + 1;
         let mut training: Vec<NaiveDate> = (0..count)
             .map(|k| last - chrono::Duration::days(i64::from(k * s.snapshot_days)))
             .collect();
         training.reverse();
-        if training.len() + 1 > MAX_DATES {
-            return Err(format!(
-                "{} training observation dates requested (history {} days every {} days); at most {} are supported: raise --snapshot-days",
-                training.len(),
-                s.history_days,
-                s.snapshot_days,
-                MAX_DATES - 1
-            ));
-        }
         Ok(Plan {
             as_of,
             horizon_days: s.horizon_days,
@@ -114,8 +133,30 @@ mod tests {
             history_days: 365,
             horizon_days: 90,
         };
-        assert!(Plan::new(d("2026-11-01"), &s)
-            .unwrap_err()
-            .contains("raise --snapshot-days"));
+        let e = Plan::new(d("2026-11-01"), &s).unwrap_err();
+        assert!(e.to_string().contains("snapshot_days must be at least 6"), "{e}");
+        // The least spacing it names is accepted, one less is not.
+        for (snapshot, ok) in [(6, true), (5, false)] {
+            let s = PlanSettings { snapshot_days: snapshot, ..s.clone() };
+            assert_eq!(s.check().is_ok(), ok, "snapshot {snapshot}");
+        }
+    }
+
+    #[test]
+    fn huge_spans_are_refused_before_any_date_arithmetic() {
+        for s in [
+            PlanSettings { horizon_days: 200_000_000, ..Default::default() },
+            PlanSettings { history_days: 200_000_000, snapshot_days: 3_000_000, ..Default::default() },
+            PlanSettings { horizon_days: 0, ..Default::default() },
+            PlanSettings { snapshot_days: 0, ..Default::default() },
+        ] {
+            assert!(Plan::new(d("2026-11-01"), &s).is_err(), "{s:?}");
+        }
+        let widest = PlanSettings {
+            horizon_days: MAX_HORIZON_DAYS,
+            history_days: MAX_HISTORY_DAYS,
+            snapshot_days: MAX_HISTORY_DAYS,
+        };
+        assert_eq!(Plan::new(d("2026-11-01"), &widest).unwrap().training.len(), 2);
     }
 }

@@ -36,6 +36,26 @@ pub struct SetAsideEntry {
     pub example_value: String,
 }
 
+/// One line for logs and the manifest's warnings:
+/// "usage: 3 rows set aside: unknown account_id (first at usage.parquet row 7)".
+impl std::fmt::Display for SetAsideEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} rows {}: {} (first at {})",
+            self.table.name(),
+            self.rows,
+            if self.row_kept {
+                "kept with a value ignored"
+            } else {
+                "set aside"
+            },
+            self.reason,
+            self.example
+        )
+    }
+}
+
 /// Counts of set-aside rows per (table, reason). Merging is order-free (sums, and the
 /// example with the smallest row reference wins), so parallel readers give the same
 /// result whatever the thread count.

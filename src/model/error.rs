@@ -150,7 +150,7 @@ impl std::fmt::Display for ModelWarning {
             ),
             ModelWarning::AlphaAtGridEdge { alpha, largest } => write!(
                 f,
-                "the chosen alpha {alpha} is the {} of the grid; a {} value may validate better (--alphas)",
+                "the chosen alpha {alpha} is the {} of the grid; a {} value may validate better (setting alphas)",
                 if *largest { "largest" } else { "smallest" },
                 if *largest { "larger" } else { "smaller" }
             ),

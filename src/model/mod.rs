@@ -159,8 +159,33 @@ impl Default for TrainParams {
     }
 }
 
+impl crate::settings::Check for TrainParams {
+    fn check(&self) -> Result<(), crate::settings::SettingsError> {
+        use crate::settings::{finite_at_least, in_range, SettingsError};
+        if self.alphas.is_empty() {
+            return Err(SettingsError::Missing {
+                setting: "alphas",
+                reason: "the alpha grid needs at least one value",
+            });
+        }
+        for &a in &self.alphas {
+            finite_at_least("alphas", a, 0.0)?;
+        }
+        in_range("max_iterations", self.max_iterations, 1, 1_000_000)?;
+        if !(self.tolerance_per_row.is_finite() && self.tolerance_per_row > 0.0) {
+            return Err(SettingsError::out_of_range(
+                "tolerance_per_row",
+                "a positive number",
+                self.tolerance_per_row,
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl TrainParams {
-    fn check(&self) -> Result<(), ModelError> {
+    /// The same rules as the settings check, as the fit's own guard.
+    fn check_fit(&self) -> Result<(), ModelError> {
         let bad = |m: String| Err(ModelError::CannotTrain(m));
         if self.alphas.is_empty() {
             return bad("the alpha grid is empty".into());

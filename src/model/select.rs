@@ -292,7 +292,7 @@ pub fn train(set: &TrainingSet, params: &TrainParams) -> Result<Trained, ModelEr
 
 /// [`train`] on borrowed rows, for example the labelled rows of a larger matrix.
 pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, ModelError> {
-    params.check()?;
+    params.check_fit()?;
     set.check()?;
     let all: Vec<usize> = (0..set.y.len()).collect();
     require_rows(all.len(), params.min_rows, "the training data")?;

@@ -10,7 +10,7 @@ use crate::actions::{Action, PlaybookSettings};
 use crate::contract::Table;
 use crate::ingest::SetAsideEntry;
 use crate::model::Metrics;
-use crate::pipeline::Timing;
+use crate::timing::Timing;
 use crate::scoring::{Scores, Thresholds, TierSettings};
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +45,7 @@ pub struct Manifest {
     pub finished_at: String,
     pub as_of: String,
     pub horizon_days: u32,
+    /// The data folder, or the feature table scored.
     pub data_dir: String,
     pub inputs: Vec<InputSummary>,
     /// Rows set aside (or values ignored) and why, with the first example of each.
@@ -62,6 +63,9 @@ pub struct Manifest {
     pub timings: Vec<Timing>,
     pub warnings: Vec<String>,
     pub outputs: Vec<OutputFile>,
+    /// The feature table scored, for runs that score one instead of the data folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features_table: Option<crate::byo::FeaturesTable>,
 }
 
 /// Counts per action and per tier, and the headline sums.

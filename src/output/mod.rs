@@ -25,6 +25,11 @@ pub enum OutputError {
     },
     #[error("cannot write {}: {source}", path.display())]
     Csv { path: PathBuf, source: csv::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("another churn run is writing to {} (lock {} is held); try again when it has finished", dir.display(), lock.display())]
     Locked { dir: PathBuf, lock: PathBuf },
 }

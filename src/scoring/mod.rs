@@ -1,18 +1,18 @@
 //! Scoring: P(churn) for every account active at the as-of date, a risk tier and
 //! rank, revenue at risk, and the drivers behind each score in plain words.
 
+pub mod rank;
 mod sentences;
 pub mod tiers;
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::contract::NpsCategory;
 use crate::features::{f, FeatureMatrix, IssueCount, FEATURES};
 use crate::ingest::Dataset;
-use crate::model::{ChurnModel, ModelError};
-use crate::time::{day_to_date, micros_to_date};
+use crate::model::{ChurnModel, ModelError, ModelWarning};
+use crate::time::micros_to_date;
 
 pub use sentences::driver_sentence;
 pub use tiers::{RiskTier, Thresholds, TierSettings};
@@ -58,7 +58,7 @@ pub struct AccountRisk {
     pub issues: Vec<(String, IssueCount)>,
     pub drivers: Vec<Driver>,
     /// Filled by the playbook (`actions`).
-    pub recommended_action: crate::actions::Action,
+    pub recommended_action: crate::contract::Action,
     pub action_reason: String,
     pub top_issues: Vec<String>,
 }
@@ -104,111 +104,107 @@ fn below_usual(sentence: String, idx: usize, low: bool) -> String {
     }
 }
 
-/// Scores the as-of rows of `matrix` with `model`. Ranks break ties by account id,
-/// so the order is total and stable.
+impl AccountRisk {
+    /// An account before scoring: its id, everything else empty.
+    pub fn new(account_id: String) -> AccountRisk {
+        AccountRisk {
+            account_id,
+            account_name: None,
+            segment: None,
+            plan: None,
+            csm_owner: None,
+            mrr: None,
+            churn_probability: 0.0,
+            risk_tier: RiskTier::Low,
+            risk_rank: 0,
+            revenue_at_risk: None,
+            nps_latest: None,
+            nps_category: NpsCategory::of(None),
+            nps_date: None,
+            nps_comment: None,
+            csat_pct: None,
+            features: Vec::new(),
+            issues: Vec::new(),
+            drivers: Vec::new(),
+            recommended_action: crate::contract::Action::Monitor,
+            action_reason: String::new(),
+            top_issues: Vec::new(),
+        }
+    }
+}
+
+/// Scores the as-of rows of `matrix` with `model`, through the scoring core.
 pub fn score(
     data: &Dataset,
     matrix: &FeatureMatrix,
     model: &ChurnModel,
     tiers: &TierSettings,
-) -> Result<Scores, ModelError> {
+) -> Result<(Scores, Vec<ModelWarning>), ModelError> {
     let names: Vec<String> = FEATURES.iter().map(|d| d.name.to_string()).collect();
     model.check_features(&names)?;
     let (_, rows) = matrix.split();
     let x = matrix.x.select(ndarray::Axis(0), &rows);
-    let scored = model.explain(x.view())?;
-    let base_rate = model.training.positives as f64 / model.training.rows.max(1) as f64;
-    let thresholds = tiers.thresholds(base_rate, &scored.probabilities);
     let a = &data.accounts;
     // Training means, to say "only 3 ..." when a low amount is what raises the risk.
-    let means: Option<Vec<f64>> = model
-        .metadata
-        .get(crate::quality::REFERENCE_KEY)
-        .and_then(|j| serde_json::from_str::<crate::quality::Reference>(j).ok())
+    let means: Option<Vec<f64>> = crate::quality::Reference::of_model(model)
         .map(|r| r.features.iter().map(|f| f.mean).collect());
     let as_of = matrix.plan.as_of;
     let as_of_day = crate::time::date_to_day(as_of);
-
-    let mut accounts: Vec<AccountRisk> = rows
-        .par_iter()
-        .enumerate()
-        .map(|(k, &r)| {
-            let i = matrix.account[r] as usize;
-            let p = scored.probabilities[k];
-            let feats: Vec<f64> = matrix.x.row(r).to_vec();
-            let drivers = scored
-                .top_drivers(k, DRIVERS_PER_ACCOUNT)
-                .into_iter()
-                .filter(|&(_, c)| c > 0.0)
-                .map(|(fi, c)| {
-                    let name = &scored.feature_names[fi];
-                    let idx = FEATURES.iter().position(|d| d.name == name).unwrap_or(fi);
-                    Driver {
-                        feature: name.clone(),
-                        value: feats[idx],
-                        contribution: c,
-                        sentence: below_usual(
-                            driver_sentence(idx, &feats, as_of_day, a.seats[i]),
-                            idx,
-                            means
-                                .as_ref()
-                                .and_then(|m| m.get(idx))
-                                .is_some_and(|&m| feats[idx] < m),
-                        ),
-                    }
+    rank::rank(model, x.view(), tiers, as_of, |k, scored| {
+        let r = rows[k];
+        let i = matrix.account[r] as usize;
+        let p = scored.probabilities[k];
+        let feats: Vec<f64> = matrix.x.row(r).to_vec();
+        let drivers = scored
+            .top_drivers(k, DRIVERS_PER_ACCOUNT)
+            .into_iter()
+            .filter(|&(_, c)| c > 0.0)
+            .map(|(fi, c)| {
+                let name = &scored.feature_names[fi];
+                let idx = FEATURES.iter().position(|d| d.name == name).unwrap_or(fi);
+                Driver {
+                    feature: name.clone(),
+                    value: feats[idx],
+                    contribution: c,
+                    sentence: below_usual(
+                        driver_sentence(idx, &feats, as_of_day, a.seats[i]),
+                        idx,
+                        means
+                            .as_ref()
+                            .and_then(|m| m.get(idx))
+                            .is_some_and(|&m| feats[idx] < m),
+                    ),
+                }
+            })
+            .collect();
+        let nps = matrix.latest_nps[r].map(|s| s as usize);
+        let nps_score = nps.map(|s| data.surveys.score[s]);
+        let csat = feats[f::CSAT_PCT_180D];
+        AccountRisk {
+            account_name: a.name[i].clone(),
+            segment: a.segment[i].clone(),
+            plan: a.plan[i].clone(),
+            csm_owner: a.owner[i].clone(),
+            mrr: a.mrr[i],
+            revenue_at_risk: a.mrr[i].map(|m| p * m * 12.0),
+            nps_latest: nps_score,
+            nps_category: NpsCategory::of(nps_score),
+            nps_date: nps.map(|s| micros_to_date(data.surveys.responded_at[s])),
+            nps_comment: nps.and_then(|s| data.surveys.comment[s].clone()),
+            csat_pct: (!csat.is_nan()).then_some(csat),
+            features: feats,
+            issues: matrix.issues[r]
+                .iter()
+                .map(|c| {
+                    (
+                        data.tickets.categories[c.category as usize].clone(),
+                        c.clone(),
+                    )
                 })
-                .collect();
-            let nps = matrix.latest_nps[r].map(|s| s as usize);
-            let nps_score = nps.map(|s| data.surveys.score[s]);
-            let csat = feats[f::CSAT_PCT_180D];
-            AccountRisk {
-                account_id: a.ids[i].clone(),
-                account_name: a.name[i].clone(),
-                segment: a.segment[i].clone(),
-                plan: a.plan[i].clone(),
-                csm_owner: a.owner[i].clone(),
-                mrr: a.mrr[i],
-                churn_probability: p,
-                risk_tier: thresholds.tier(p),
-                risk_rank: 0,
-                revenue_at_risk: a.mrr[i].map(|m| p * m * 12.0),
-                nps_latest: nps_score,
-                nps_category: NpsCategory::of(nps_score),
-                nps_date: nps.map(|s| micros_to_date(data.surveys.responded_at[s])),
-                nps_comment: nps.and_then(|s| data.surveys.comment[s].clone()),
-                csat_pct: (!csat.is_nan()).then_some(csat),
-                features: feats,
-                issues: matrix.issues[r]
-                    .iter()
-                    .map(|c| {
-                        (
-                            data.tickets.categories[c.category as usize].clone(),
-                            c.clone(),
-                        )
-                    })
-                    .collect(),
-                drivers,
-                recommended_action: crate::actions::Action::Monitor,
-                action_reason: String::new(),
-                top_issues: Vec::new(),
-            }
-        })
-        .collect();
-    accounts.sort_by(|x, y| {
-        y.churn_probability
-            .total_cmp(&x.churn_probability)
-            .then_with(|| x.account_id.cmp(&y.account_id))
-    });
-    for (k, acc) in accounts.iter_mut().enumerate() {
-        acc.risk_rank = k as u32 + 1;
-    }
-    let _ = day_to_date;
-    Ok(Scores {
-        as_of,
-        model_version: model.model_version.clone(),
-        horizon_days: model.horizon_days,
-        thresholds,
-        accounts,
+                .collect(),
+            drivers,
+            ..AccountRisk::new(a.ids[i].clone())
+        }
     })
 }
 

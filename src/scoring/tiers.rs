@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::settings::{finite_at_least, Check, SettingsError};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RiskTier {
@@ -65,25 +67,32 @@ impl Thresholds {
     }
 }
 
-impl TierSettings {
-    pub fn check(&self) -> Result<(), String> {
-        if !(self.high_lift.is_finite() && self.medium_lift.is_finite() && self.medium_lift > 0.0) {
-            return Err("risk lifts must be positive numbers".into());
-        }
+impl Check for TierSettings {
+    fn check(&self) -> Result<(), SettingsError> {
+        finite_at_least("medium_lift", self.medium_lift, f64::MIN_POSITIVE)?;
+        finite_at_least("high_lift", self.high_lift, f64::MIN_POSITIVE)?;
         if self.high_lift < self.medium_lift {
-            return Err(format!(
-                "--high-lift ({}) must be at least --medium-lift ({})",
-                self.high_lift, self.medium_lift
-            ));
+            return Err(SettingsError::Order {
+                first: "high_lift",
+                first_value: self.high_lift.to_string(),
+                second: "medium_lift",
+                second_value: self.medium_lift.to_string(),
+            });
         }
-        if let Some(s) = self.max_high_share {
-            if !(0.0..=1.0).contains(&s) {
-                return Err(format!("--max-high-share must be between 0 and 1, got {s}"));
+        if let Some(share) = self.max_high_share {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(SettingsError::out_of_range(
+                    "max_high_share",
+                    "between 0 and 1",
+                    share,
+                ));
             }
         }
         Ok(())
     }
+}
 
+impl TierSettings {
     pub fn thresholds(&self, base_rate: f64, probabilities: &[f64]) -> Thresholds {
         let mut high = (self.high_lift * base_rate).min(1.0);
         let medium = (self.medium_lift * base_rate).min(high);
