@@ -165,6 +165,7 @@ pub fn finite_at_least(setting: &'static str, value: f64, lo: f64) -> Result<(),
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
     struct Days(u32);
     impl Check for Days {
         fn check(&self) -> Result<(), SettingsError> {
@@ -174,7 +175,7 @@ mod tests {
 
     #[test]
     fn only_values_that_pass_their_check_become_checked() {
-        assert_eq!(Checked::new(Days(90)).unwrap().0, 90);
+        assert_eq!(Checked::new(Days(90)).unwrap().0 .0, 90);
         let e = Checked::new(Days(0)).unwrap_err();
         assert_eq!(e.to_string(), "horizon_days must be between 1 and 3650, got 0");
         assert_eq!(

@@ -361,14 +361,7 @@ pub fn learn_column(
     })
 }
 
-/// Categories met at scoring that training never saw, for one column.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Unseen {
-    pub column: String,
-    pub rows: usize,
-    /// Up to three of the unseen values.
-    pub examples: Vec<String>,
-}
+pub use crate::output::manifest::Unseen;
 
 /// The raw matrix of `rows`, in the model's feature order.
 pub struct Encoded {

@@ -28,7 +28,6 @@ use chrono::NaiveDate;
 
 pub use encode::{ColumnSpec, EncoderSpec, LabelSpec, Unseen};
 pub use error::ByoError;
-pub use score::FeaturesTable;
 pub use table::Table;
 
 use crate::model::{self, ChurnModel, ModelMeta, TrainParams, TrainingSet, Validation};

@@ -14,28 +14,15 @@ use std::path::Path;
 
 use arrow::array::{Array, StringArray};
 use chrono::NaiveDate;
-use serde::Serialize;
 
-use super::encode::{self, ColumnSpec, Encoded, EncoderSpec, Unseen};
+use super::encode::{self, ColumnSpec, Encoded, EncoderSpec};
 use super::table::{blank, Cells, Table};
 use super::{spec_of, ByoError};
 use crate::contract::NpsCategory;
 use crate::model::ChurnModel;
+use crate::output::manifest::FeaturesTable;
 use crate::scoring::{AccountRisk, Driver, DRIVERS_PER_ACCOUNT};
 use crate::timing::Timings;
-
-/// What the manifest says about the table scored, beside the job's usual fields.
-#[derive(Debug, Clone, Serialize)]
-pub struct FeaturesTable {
-    pub file: String,
-    pub format: &'static str,
-    pub rows_read: usize,
-    pub rows_scored: usize,
-    pub id_column: Option<String>,
-    pub date_column: Option<String>,
-    pub nps_column: Option<String>,
-    pub unseen_categories: Vec<Unseen>,
-}
 
 /// A feature table read and encoded for scoring with a model trained from one.
 pub struct Prepared {

@@ -362,22 +362,22 @@ fn a_byte_order_mark_is_not_part_of_the_first_name() {
 }
 
 #[test]
-fn exit_codes_separate_data_model_and_machine_problems() {
-    use crate::error::{exit, Error};
+fn error_kinds_separate_data_model_and_machine_problems() {
+    use crate::error::ErrorKind;
     let path = PathBuf::from("t.csv");
     let data = ByoError::LabelEmpty {
         path: path.clone(),
         column: "l".into(),
     };
-    assert_eq!(Error::from(data).exit_code(), exit::DATA);
+    assert_eq!(data.kind(), ErrorKind::Data);
     let model = ByoError::NotAFeatureTableModel {
         path: path.clone(),
         key: SPEC_KEY,
     };
-    assert_eq!(Error::from(model).exit_code(), exit::MODEL);
+    assert_eq!(model.kind(), ErrorKind::Model);
     let io = ByoError::Io {
         path,
         source: std::io::Error::from(std::io::ErrorKind::NotFound),
     };
-    assert_eq!(Error::from(io).exit_code(), exit::IO);
+    assert_eq!(io.kind(), ErrorKind::Io);
 }

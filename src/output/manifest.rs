@@ -65,7 +65,29 @@ pub struct Manifest {
     pub outputs: Vec<OutputFile>,
     /// The feature table scored, for runs that score one instead of the data folder.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub features_table: Option<crate::byo::FeaturesTable>,
+    pub features_table: Option<FeaturesTable>,
+}
+
+/// What the manifest says about a feature table scored instead of the data folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeaturesTable {
+    pub file: String,
+    pub format: &'static str,
+    pub rows_read: usize,
+    pub rows_scored: usize,
+    pub id_column: Option<String>,
+    pub date_column: Option<String>,
+    pub nps_column: Option<String>,
+    pub unseen_categories: Vec<Unseen>,
+}
+
+/// Categories met at scoring that training never saw, for one column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unseen {
+    pub column: String,
+    pub rows: usize,
+    /// Up to three of the unseen values.
+    pub examples: Vec<String>,
 }
 
 /// Counts per action and per tier, and the headline sums.

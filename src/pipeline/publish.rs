@@ -9,10 +9,9 @@ use ndarray::ArrayView2;
 
 use super::error::GateRefusal;
 use super::{Error, RunSettings};
-use crate::byo::FeaturesTable;
 use crate::ingest::{SetAsideEntry, Surveys};
 use crate::model::ChurnModel;
-use crate::output::manifest::{self, InputSummary, Manifest, ModelSummary, OutputFile};
+use crate::output::manifest::{self, FeaturesTable, InputSummary, Manifest, ModelSummary, OutputFile};
 use crate::output::{risk_table, OutputError, RunFolder};
 use crate::quality::{self, GateReport, Reference};
 use crate::report::{self, ReportInput};
