@@ -292,25 +292,6 @@ fn collapsed_usage_trips_the_quality_gate() {
 
 /// A private copy of the generated data folder, for tests that damage it, with the
 /// temporary folder that holds it (and the test's other files).
-fn copy_of_generated_data() -> (tempfile::TempDir, std::path::PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    copy_dir(generated_data(), &data);
-    (tmp, data)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_training_window_with_only_churners_cannot_train() {
     let out = tempfile::tempdir().unwrap();
