@@ -218,11 +218,23 @@ fn a_date_column_validates_out_of_time_and_scores_the_latest_date() {
     let dates = ["2026-01-01", "2026-02-01", "2026-03-01"];
     std::fs::write(&panel, customers(300, 3, &dates)).unwrap();
     let models = tmp.path().join("models");
+    // Labels over a 90-day horizon: no date is a horizon before the validation date,
+    // so validation would train on labels that overlap its own.
+    churn()
+        .args(["train", "--features"])
+        .arg(&panel)
+        .args(["--label", "churned", "--id", "customer", "--date", "snapshot", "--models"])
+        .arg(tmp.path().join("refused"))
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("at least 90 days (the horizon)"));
+    // Labels over 30 days: validation on 2026-03-01 trains on 2026-01-01 only.
     churn()
         .args(["train", "--features"])
         .arg(&panel)
         .args([
-            "--label", "churned", "--id", "customer", "--date", "snapshot", "--models",
+            "--label", "churned", "--id", "customer", "--date", "snapshot",
+            "--horizon-days", "30", "--models",
         ])
         .arg(&models)
         .assert()
@@ -232,6 +244,8 @@ fn a_date_column_validates_out_of_time_and_scores_the_latest_date() {
         ));
     let m = model_json(&models);
     assert_eq!(m["selection"]["validation"]["kind"], "out_of_time");
+    assert_eq!(m["selection"]["validation_gap_days"], 30);
+    assert_eq!(m["selection"]["selection_rows"][0], 300);
     assert_eq!(m["validation_metrics"]["rows"], 300);
     assert_eq!(m["as_of"], "2026-03-01");
     assert!(m["metadata"].get("byo.folds").is_none());

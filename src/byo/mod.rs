@@ -194,9 +194,17 @@ pub fn train(s: &Checked<TrainSettings>) -> Result<TrainOutcome, ByoError> {
     };
     let params = TrainParams {
         validation,
+        validation_gap_days: s.horizon_days,
         ..s.params.clone()
     };
-    let trained = model::train(&set, &params)?;
+    // With a date column, validation trains on dates a horizon or more before the
+    // latest (labels cover the horizon after their date).
+    let group_days: Vec<i32> = dates.iter().map(|&d| crate::time::date_to_day(d)).collect();
+    let view = model::TrainingView {
+        group_days: &group_days,
+        ..set.view()
+    };
+    let trained = model::train_view(&view, &params)?;
     let mut warnings: Vec<String> = trained.warnings.iter().map(|w| w.to_string()).collect();
     if rows_without_label > 0 {
         warnings.insert(

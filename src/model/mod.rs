@@ -105,6 +105,9 @@ pub struct TrainingView<'a> {
     pub x: ArrayView2<'a, f64>,
     pub y: &'a [bool],
     pub group: &'a [u32],
+    /// Day (since 1970-01-01) of each group ordinal when groups are dates; empty
+    /// otherwise. Out-of-time validation then keeps a gap before the validation date.
+    pub group_days: &'a [i32],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +145,9 @@ pub struct TrainParams {
     /// depends on the rows (their validation log losses differ in the fifth digit)
     /// while each full fit costs seconds.
     pub selection_rows: usize,
+    /// Out-of-time validation trains only on groups dated at least this many days
+    /// before the validation date (the label horizon), when the groups' days are known.
+    pub validation_gap_days: u32,
 }
 
 impl Default for TrainParams {
@@ -155,6 +161,7 @@ impl Default for TrainParams {
             min_rows: 50,
             warm_start_rows: 20_000,
             selection_rows: 200_000,
+            validation_gap_days: 0,
         }
     }
 }
@@ -220,6 +227,7 @@ impl TrainingSet {
             x: self.x.view(),
             y: &self.y,
             group: &self.group,
+            group_days: &[],
         }
     }
 }

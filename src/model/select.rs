@@ -38,6 +38,11 @@ pub struct Selection {
     /// `TrainParams::selection_rows` capped it).
     #[serde(default)]
     pub selection_rows: Vec<usize>,
+    /// Out of time: the training part of the validation split ended at least this
+    /// many days before the validation date, so no training label's horizon reaches
+    /// into the validation window (0 in files written before the gap existed).
+    #[serde(default)]
+    pub validation_gap_days: u32,
 }
 
 fn linfa_logistic() -> Solver {
@@ -129,12 +134,24 @@ fn splits(set: &TrainingView, params: &TrainParams) -> Result<Vec<Split>, ModelE
     match params.validation {
         Validation::OutOfTime => {
             let latest = *set.group.iter().max().expect("rows checked non-empty");
-            let (valid, train): (Vec<usize>, Vec<usize>) =
-                (0..y.len()).partition(|&r| set.group[r] == latest);
+            let valid: Vec<usize> = (0..y.len()).filter(|&r| set.group[r] == latest).collect();
+            // With dates known, training ends a gap (the label horizon) before the
+            // validation date: a label at T looks at (T, T + H], so a training date
+            // closer than H to the validation date would hold the same churn events
+            // as the validation labels.
+            let gap = i64::from(params.validation_gap_days);
+            let day = |g: u32| set.group_days.get(g as usize).map(|&d| i64::from(d));
+            let trains_on = |g: u32| match (day(g), day(latest)) {
+                (Some(d), Some(v)) if gap > 0 => d <= v - gap,
+                _ => g < latest,
+            };
+            let train: Vec<usize> = (0..y.len()).filter(|&r| trains_on(set.group[r])).collect();
             if train.is_empty() {
-                return Err(ModelError::CannotTrain(format!(
-                    "out-of-time validation needs at least 2 groups (observation dates); all rows are in group {latest}"
-                )));
+                return Err(ModelError::CannotTrain(if set.group.iter().all(|&g| g == latest) {
+                    format!("out-of-time validation needs at least 2 groups (observation dates); all rows are in group {latest}")
+                } else {
+                    format!("out-of-time validation needs an observation date at least {gap} days (the horizon) before the validation date; use a longer history")
+                }));
             }
             let train_part = format!("the training window (groups before {latest})");
             require_rows(train.len(), params.min_rows, &train_part)?;
@@ -448,6 +465,10 @@ pub fn train_view(set: &TrainingView, params: &TrainParams) -> Result<Trained, M
             max_iterations: params.max_iterations,
             tolerance_per_row: params.tolerance_per_row,
             selection_rows: grid_splits.iter().map(|s| s.train.len()).collect(),
+            validation_gap_days: match params.validation {
+                Validation::OutOfTime if !set.group_days.is_empty() => params.validation_gap_days,
+                _ => 0,
+            },
         },
         metrics: validation_metrics,
         training: counts(set),
@@ -583,6 +604,7 @@ mod tests {
             max_iterations: 500,
             tolerance_per_row: 1e-4,
             selection_rows: vec![100],
+            validation_gap_days: 90,
         };
         assert_eq!(
             sel.summary(),

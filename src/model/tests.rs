@@ -609,3 +609,43 @@ fn feature_mismatch_names_missing_and_unexpected_features() {
         .unwrap_err();
     assert!(err.to_string().contains("different column order"), "{err}");
 }
+
+#[test]
+fn out_of_time_validation_trains_a_horizon_before_the_validation_date() {
+    // Five monthly groups; with a 90-day horizon the validation date's labels overlap
+    // those of the two dates before it, so training for validation uses only the
+    // first two.
+    let set = synthetic(5000, 0.2, 5, 3);
+    let days = [0, 30, 60, 90, 120];
+    let rows_in = |gs: &[u32]| set.group.iter().filter(|g| gs.contains(g)).count();
+    let params = TrainParams {
+        selection_rows: 0,
+        validation_gap_days: 90,
+        ..TrainParams::default()
+    };
+    let view = TrainingView {
+        group_days: &days,
+        ..set.view()
+    };
+    let t = train_view(&view, &params).unwrap();
+    assert_eq!(t.selection.selection_rows, vec![rows_in(&[0, 1])]);
+    assert_eq!(t.selection.validation_gap_days, 90);
+    assert_eq!(t.metrics.rows, rows_in(&[4]));
+    // The final model still learns from every labelled row.
+    assert_eq!(t.training.rows, 5000);
+    // Without dates there is no gap: every earlier group trains.
+    let t = train(&set, &params).unwrap();
+    assert_eq!(t.selection.selection_rows, vec![rows_in(&[0, 1, 2, 3])]);
+    assert_eq!(t.selection.validation_gap_days, 0);
+    // A history shorter than the horizon leaves nothing to train on.
+    let view = TrainingView {
+        group_days: &[0, 30, 60, 90, 100],
+        ..set.view()
+    };
+    let params = TrainParams {
+        validation_gap_days: 101,
+        ..params
+    };
+    let e = train_view(&view, &params).unwrap_err();
+    assert!(e.to_string().contains("at least 101 days"), "{e}");
+}

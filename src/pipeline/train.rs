@@ -19,6 +19,12 @@ pub struct TrainOutcome {
 
 fn train_on(m: &FeatureMatrix, params: &TrainParams) -> Result<model::Trained, model::ModelError> {
     let (train, _) = m.split();
+    let group_days: Vec<i32> = m.plan.training.iter().map(|&d| crate::time::date_to_day(d)).collect();
+    // Validation trains on dates a horizon or more before the validation date.
+    let params = TrainParams {
+        validation_gap_days: m.plan.horizon_days,
+        ..params.clone()
+    };
     let specs = features::defs::specs();
     let y: Vec<bool> = train.iter().map(|&r| m.label[r] == Some(true)).collect();
     let group: Vec<u32> = train.iter().map(|&r| m.date[r]).collect();
@@ -28,8 +34,9 @@ fn train_on(m: &FeatureMatrix, params: &TrainParams) -> Result<model::Trained, m
         x: x.view(),
         y: &y,
         group: &group,
+        group_days: &group_days,
     };
-    model::train_view(&view, params)
+    model::train_view(&view, &params)
 }
 
 /// What the model file records beside the fit: the training distribution (for the
@@ -124,6 +131,20 @@ pub fn describe(m: &ChurnModel, plan: &Plan) -> String {
         v.rows,
         100.0 * v.base_rate
     );
+    let gap = i64::from(m.selection.validation_gap_days);
+    if let (Some(&valid), true) = (plan.training.last(), gap > 0) {
+        let last = plan
+            .training
+            .iter()
+            .rev()
+            .find(|&&d| (valid - d).num_days() >= gap);
+        if let Some(last) = last {
+            let _ = writeln!(
+                s,
+                "  trained for validation on dates up to {last}, at least {gap} days (the horizon) before it"
+            );
+        }
+    }
     let _ = writeln!(
         s,
         "  ROC AUC {:.4}   PR AUC {:.4}   Brier {:.4}   log loss {:.4}   top-decile lift {:.2}",
