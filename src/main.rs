@@ -269,6 +269,9 @@ fn log_timings(timings: &[Timing]) {
 }
 
 fn log_set_aside(p: &pipeline::Prepared) {
+    for w in &p.warnings {
+        warn!("{w}");
+    }
     for e in p
         .data
         .set_aside

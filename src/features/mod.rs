@@ -15,7 +15,7 @@ use ndarray::{Array2, ShapeBuilder};
 use rayon::prelude::*;
 
 pub use defs::{f, FEATURES};
-pub use plan::{Plan, PlanSettings};
+pub use plan::{DataSpan, Plan, PlanError, PlanSettings};
 pub use support::IssueCount;
 
 use crate::ingest::{Dataset, IngestError, SetAside};

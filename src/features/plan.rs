@@ -20,6 +20,33 @@ pub struct PlanSettings {
     pub history_days: u32,
 }
 
+/// Days of usage history a training date needs before it: the longest usage window
+/// (the exponentially weighted rates and days since last use look back this far).
+pub const USAGE_HISTORY_DAYS: u32 = super::windows::LOOKBACK_DAYS as u32;
+
+/// What the data covers, for the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataSpan {
+    /// The day after the latest instant in the inputs: labels are observed up to here.
+    pub ends: NaiveDate,
+    /// The day of the earliest usage row, if any.
+    pub usage_starts: Option<NaiveDate>,
+}
+
+/// Why the data allows no training date.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("no training date has both a fully observed label and enough usage history: labels are observed until {labels_until} ({horizon_days}-day horizon), usage starts {} and a date needs {USAGE_HISTORY_DAYS} days of it before it; all {dates} planned dates fall outside", usage_starts.map_or("nowhere".to_string(), |d| d.to_string()))]
+    NoTrainingDate {
+        labels_until: NaiveDate,
+        horizon_days: u32,
+        usage_starts: Option<NaiveDate>,
+        dates: usize,
+    },
+}
+
 /// Longest horizon, snapshot spacing and history accepted, in days (ten and a
 /// hundred years): far beyond any use, and small enough that date arithmetic on
 /// any calendar date cannot overflow.
@@ -84,6 +111,30 @@ impl Plan {
             horizon_days: s.horizon_days,
             training,
         })
+    }
+
+    /// The plan for data that spans `span`: training dates end a horizon before the
+    /// data does (every label fully observed, even when the as-of date lies past the
+    /// data), and start where the usage table holds the longest usage window
+    /// ([`USAGE_HISTORY_DAYS`]) before them, so no early date reads a truncated window.
+    pub fn for_data(as_of: NaiveDate, span: &DataSpan, s: &PlanSettings) -> Result<Plan, PlanError> {
+        let labels_until = as_of.min(span.ends);
+        let mut plan = Plan::new(labels_until, s)?;
+        plan.as_of = as_of;
+        let before = plan.training.len();
+        if let Some(start) = span.usage_starts {
+            let first = start + chrono::Duration::days(i64::from(USAGE_HISTORY_DAYS));
+            plan.training.retain(|&d| d >= first);
+        }
+        if plan.training.is_empty() {
+            return Err(PlanError::NoTrainingDate {
+                labels_until,
+                horizon_days: s.horizon_days,
+                usage_starts: span.usage_starts,
+                dates: before,
+            });
+        }
+        Ok(plan)
     }
 
     /// All dates features are computed at: the training dates, then the as-of date.

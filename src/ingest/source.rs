@@ -152,6 +152,25 @@ impl SourceFile {
         us.values().iter().copied().max()
     }
 
+    /// The earliest instant of column `name` by the footer's statistics, if every row
+    /// group has them.
+    pub fn min_instant_from_statistics(&self, name: &str) -> Option<i64> {
+        use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+        let schema = self.metadata.schema();
+        let mins = decoding(|| {
+            let conv =
+                StatisticsConverter::try_new(name, schema, self.metadata.parquet_schema()).ok()?;
+            conv.row_group_mins(self.metadata.metadata().row_groups().iter())
+                .ok()
+        })
+        .ok()??;
+        if mins.null_count() > 0 {
+            return None;
+        }
+        let us = super::columns::instants(&mins).ok()?;
+        us.values().iter().copied().min()
+    }
+
     pub fn rows(&self) -> u64 {
         self.row_groups.iter().map(|r| r.1).sum()
     }

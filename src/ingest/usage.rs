@@ -129,6 +129,37 @@ impl Usage {
         Ok(parts.into_iter().flatten().max())
     }
 
+    /// The earliest usage instant that is not set aside as impossible: from Parquet
+    /// statistics when every file has them and they are plausible, else by a scan.
+    pub fn earliest_instant(&self, accounts: &Accounts) -> Result<Option<i64>, IngestError> {
+        let from_stats: Option<Vec<i64>> = self
+            .src
+            .files
+            .iter()
+            .filter(|f| f.rows() > 0)
+            .map(|f| f.min_instant_from_statistics("ts"))
+            .collect();
+        if let Some(v) = from_stats {
+            match v.into_iter().min() {
+                None => return Ok(None),
+                // Statistics include rows that will be set aside (before 1990...).
+                Some(m) if instant_problem(m, self.not_after).is_none() => return Ok(Some(m)),
+                Some(_) => {}
+            }
+        }
+        let (parts, _) = self.fold(
+            accounts,
+            || None::<i64>,
+            |m, b| {
+                if let Some(&t) = b.ts.iter().min() {
+                    *m = Some(m.map_or(t, |m: i64| m.min(t)));
+                }
+            },
+            &|_| {},
+        )?;
+        Ok(parts.into_iter().flatten().min())
+    }
+
     pub fn files(&self) -> usize {
         self.src.files.len()
     }

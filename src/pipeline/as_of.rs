@@ -14,18 +14,9 @@ pub enum AsOfError {
     NoInstant,
     #[error("as-of date {asked} is before the data begins (the first account started on {first}): nothing to score")]
     BeforeData { asked: NaiveDate, first: NaiveDate },
-    #[error("as-of date {asked} is more than {max_days} days after the data ends (latest instant on {last}): usage features would all be empty")]
-    AfterData {
-        asked: NaiveDate,
-        last: NaiveDate,
-        max_days: i64,
-    },
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
 }
-
-/// Furthest an asked as-of date may lie after the day after the data ends.
-const MAX_DAYS_PAST_DATA: i64 = 30;
 
 /// Instants after the later of `as_of` and now are "in the future" (set aside).
 pub fn not_after(as_of: Option<NaiveDate>) -> i64 {
@@ -52,15 +43,32 @@ pub fn default_as_of(data: &Dataset) -> Result<NaiveDate, AsOfError> {
         .ok_or(AsOfError::NoInstant)
 }
 
-/// The as-of date: the one asked for, checked against the data, or the default.
+/// The as-of date a run is for, and what the data covers.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    pub as_of: NaiveDate,
+    /// The day after the latest instant in the inputs.
+    pub data_ends: NaiveDate,
+    /// Said when the as-of date lies after the data (a late delivery).
+    pub warning: Option<String>,
+}
+
+/// The as-of date: the one asked for, checked against the data, or the default. An
+/// as-of date after the data still runs (labels are then taken where fully observed,
+/// see `Plan::for_data`) with a warning; one before the data begins is refused.
 pub fn settle_as_of(
     data: &Dataset,
     asked: Option<NaiveDate>,
     timings: &mut Timings,
-) -> Result<NaiveDate, AsOfError> {
+) -> Result<Settled, AsOfError> {
     let next_day = timings.time("as-of date", || default_as_of(data))?;
+    let settled = |as_of, warning| Settled {
+        as_of,
+        data_ends: next_day,
+        warning,
+    };
     let Some(asked) = asked else {
-        return Ok(next_day);
+        return Ok(settled(next_day, None));
     };
     let first = data
         .accounts
@@ -72,12 +80,12 @@ pub fn settle_as_of(
     if let Some(first) = first.filter(|&f| asked <= f) {
         return Err(AsOfError::BeforeData { asked, first });
     }
-    if asked > next_day + chrono::Duration::days(MAX_DAYS_PAST_DATA) {
-        return Err(AsOfError::AfterData {
-            asked,
-            last: next_day - chrono::Duration::days(1),
-            max_days: MAX_DAYS_PAST_DATA,
-        });
-    }
-    Ok(asked)
+    let warning = (asked > next_day).then(|| {
+        format!(
+            "as-of date {asked} is {} days after the data ends (latest instant on {}): training labels end there, and usage after it is missing; is a delivery late?",
+            (asked - next_day).num_days(),
+            next_day - chrono::Duration::days(1)
+        )
+    });
+    Ok(settled(asked, warning))
 }

@@ -26,6 +26,8 @@ pub enum Error {
     #[error(transparent)]
     AsOf(#[from] AsOfError),
     #[error(transparent)]
+    Plan(#[from] crate::features::PlanError),
+    #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -46,6 +48,8 @@ impl Error {
             Error::AsOf(AsOfError::Ingest(e)) if e.is_io() => ErrorKind::Io,
             Error::AsOf(AsOfError::Ingest(_) | AsOfError::NoInstant) => ErrorKind::Data,
             Error::AsOf(_) => ErrorKind::Usage,
+            Error::Plan(crate::features::PlanError::Settings(_)) => ErrorKind::Usage,
+            Error::Plan(_) => ErrorKind::Data,
             Error::Model(e) => match e.kind() {
                 model::ErrorKind::Io => ErrorKind::Io,
                 model::ErrorKind::InvalidData => ErrorKind::Data,

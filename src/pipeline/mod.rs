@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use as_of::{default_as_of, not_after, settle_as_of, AsOfError};
+pub use as_of::{default_as_of, not_after, settle_as_of, AsOfError, Settled};
 pub use error::{Error, GateRefusal};
 pub use model_source::{load_model, ModelSource};
 pub use prepare::{labelled_x, prepare, Prepared};
@@ -102,7 +102,7 @@ fn run_data_folder(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunOutcome, Error> {
     let loaded = t.time("load model", || load_model(&s.model, &s.models_dir))?;
-    let (p, model, model_path, mut warnings) = match loaded {
+    let (mut p, model, model_path, mut warnings) = match loaded {
         Some((model, path)) => {
             // Scoring only: features at the as-of date, with the model's horizon.
             let p = prepare::prepare_scoring(dir, s.as_of, model.horizon_days, &mut t, progress)?;
@@ -115,6 +115,7 @@ fn run_data_folder(
         }
     };
     let trained_in_this_run = s.model == ModelSource::Train;
+    warnings.append(&mut p.warnings);
     let (mut scores, scoring_warnings) = t.time("score", || {
         crate::scoring::score(&p.data, &p.matrix, &model, &s.tiers)
     })?;

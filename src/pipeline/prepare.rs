@@ -4,9 +4,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::as_of::{not_after, settle_as_of};
+use super::as_of::{not_after, settle_as_of, Settled};
 use super::Error;
-use crate::features::{self, FeatureMatrix, Plan, PlanSettings};
+use crate::features::{self, DataSpan, FeatureMatrix, Plan, PlanSettings};
 use crate::ingest::{self, Dataset};
 use crate::timing::Timings;
 
@@ -15,6 +15,8 @@ pub struct Prepared {
     pub data: Dataset,
     pub plan: Plan,
     pub matrix: FeatureMatrix,
+    /// About the as-of date against the data, for logs and the manifest.
+    pub warnings: Vec<String>,
 }
 
 /// Hands memory freed by the ingest and feature stages back to the system. glibc keeps
@@ -38,8 +40,15 @@ pub fn prepare(
     timings: &mut Timings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Prepared, Error> {
-    prepare_with(data_dir, as_of, timings, progress, |as_of| {
-        Plan::new(as_of, settings)
+    prepare_with(data_dir, as_of, timings, progress, |data, settled| {
+        let span = DataSpan {
+            ends: settled.data_ends,
+            usage_starts: data
+                .usage
+                .earliest_instant(&data.accounts)?
+                .map(crate::time::micros_to_date),
+        };
+        Ok(Plan::for_data(settled.as_of, &span, settings)?)
     })
 }
 
@@ -52,9 +61,9 @@ pub fn prepare_scoring(
     timings: &mut Timings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Prepared, Error> {
-    prepare_with(data_dir, as_of, timings, progress, |as_of| {
+    prepare_with(data_dir, as_of, timings, progress, |_, settled| {
         Ok(Plan {
-            as_of,
+            as_of: settled.as_of,
             horizon_days,
             training: Vec::new(),
         })
@@ -66,16 +75,21 @@ fn prepare_with(
     as_of: Option<NaiveDate>,
     timings: &mut Timings,
     progress: &(dyn Fn(u64) + Sync),
-    plan: impl FnOnce(NaiveDate) -> Result<Plan, crate::settings::SettingsError>,
+    plan: impl FnOnce(&Dataset, &Settled) -> Result<Plan, Error>,
 ) -> Result<Prepared, Error> {
     let data = timings.time("ingest", || ingest::load(data_dir, not_after(as_of)))?;
-    let as_of = settle_as_of(&data, as_of, timings)?;
-    let plan = plan(as_of)?;
+    let settled = settle_as_of(&data, as_of, timings)?;
+    let plan = plan(&data, &settled)?;
     let matrix = timings.time("features", || features::build(&data, &plan, progress))?;
     let mut data = data;
     data.tickets.release_rows();
     return_freed_memory();
-    Ok(Prepared { data, plan, matrix })
+    Ok(Prepared {
+        data,
+        plan,
+        matrix,
+        warnings: settled.warning.into_iter().collect(),
+    })
 }
 
 /// The labelled rows' features. They come first in the matrix (rows are by date, the
