@@ -65,12 +65,33 @@ pub fn write_csv(s: &Scores, path: &Path) -> Result<(), OutputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::fixture;
+
+    #[test]
+    fn the_batch_has_the_schema() {
+        let s = fixture::scores();
+        let batch = to_batch(&s);
+        assert_eq!(batch.schema(), schema());
+        assert_eq!(batch.num_rows(), s.accounts.len());
+    }
+
+    #[test]
+    fn csv_header_is_the_registry_in_order() {
+        let bytes = csv_bytes(&fixture::scores()).unwrap();
+        let mut r = csv::Reader::from_reader(bytes.as_slice());
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(header, names);
+        for row in r.records() {
+            assert_eq!(row.unwrap().len(), COLUMNS.len());
+        }
+    }
 
     /// The CSV as it has always been written: guards, quoting, empty cells for missing
     /// values, "; "-joined lists and number formatting.
     #[test]
     fn csv_rows_are_pinned() {
-        let bytes = csv_bytes(&crate::output::fixture::scores()).unwrap();
+        let bytes = csv_bytes(&fixture::scores()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let expected = concat!(
             "account_id,account_name,segment,plan,csm_owner,mrr,churn_probability,risk_tier,",

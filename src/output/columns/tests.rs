@@ -4,7 +4,6 @@ use arrow::array::{Array, AsArray};
 
 use super::*;
 use crate::output::fixture;
-use crate::output::risk_table;
 
 const CONTRACT: &str = include_str!("../../../docs/data-contract.md");
 const TABLE_HEADING: &str = "### account_risk.parquet";
@@ -37,21 +36,6 @@ fn fills_have_the_declared_type_and_nullability() {
         assert_eq!(a.data_type(), f.field().data_type(), "{}", f.name);
         // One driver's feature value is missing (NaN) in the fixture.
         assert_eq!(a.null_count() > 0, f.nullable, "drivers.{} nulls", f.name);
-    }
-    let batch = risk_table::to_batch(&s);
-    assert_eq!(batch.schema(), risk_table::schema());
-    assert_eq!(batch.num_rows(), s.accounts.len());
-}
-
-#[test]
-fn csv_header_is_the_registry_in_order() {
-    let bytes = risk_table::csv_bytes(&fixture::scores()).unwrap();
-    let mut r = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    let names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
-    assert_eq!(header, names);
-    for row in r.records() {
-        assert_eq!(row.unwrap().len(), COLUMNS.len());
     }
 }
 
