@@ -2,6 +2,9 @@
 //! manifest, and the run folder that makes them appear together or not at all.
 
 mod atomic;
+pub mod columns;
+#[cfg(test)]
+mod fixture;
 pub mod manifest;
 pub mod risk_table;
 pub mod run_folder;
