@@ -2,13 +2,13 @@
 //! T, features computed only from rows strictly before T, and the churn label over
 //! (T, T + horizon]. One streamed pass over usage serves every date at once.
 
-pub mod defs;
 pub mod export;
 mod matrix;
 mod pairs;
 mod pass;
 pub mod plan;
 mod population;
+pub mod registry;
 mod renewal;
 mod row;
 pub mod support;
@@ -17,12 +17,15 @@ mod windows;
 
 use ndarray::Array2;
 
-pub use defs::{f, FEATURES};
 pub use plan::{Plan, PlanSettings};
+pub use registry::{f, FEATURES};
 pub use renewal::{
     days_to_renewal, renewal_cycle, renewal_window_days, Cycle, Renewals, RENEWAL_WINDOW,
 };
 pub use support::IssueCount;
+
+/// The feature list under its earlier name (the pipeline reads `defs::specs()`).
+pub use registry as defs;
 
 use crate::ingest::{Dataset, IngestError, SetAside};
 use usage::Windows;
