@@ -14,7 +14,7 @@ use crate::storage::{self, Location, StagedFolder};
 const PREFIX: &str = "run_date=";
 
 /// An exclusive lock on an output folder (`OUT/.churn.lock`), held for the whole run.
-/// Released when dropped (and by the operating system if the process dies).
+/// Released when dropped (on the local file system, also when the process dies).
 pub struct OutputLock {
     _lock: storage::Lock,
 }
