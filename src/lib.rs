@@ -4,6 +4,7 @@
 //! The modules follow the data: [`contract`] (what the inputs are) -> [`ingest`]
 //! (reading them) -> [`features`] (point in time) -> [`model`] (logistic regression)
 //! -> scoring -> actions -> [`output`]. [`generate`] simulates realistic inputs.
+//! Every file is read and written through [`storage`].
 
 pub mod actions;
 pub mod byo;
@@ -19,6 +20,7 @@ pub mod quality;
 pub mod report;
 pub mod scoring;
 pub mod settings;
+pub mod storage;
 
 pub mod time;
 pub mod timing;

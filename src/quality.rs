@@ -237,12 +237,9 @@ pub fn check(
                     warnings.push(format!("feature {name} shifted from training (PSI {v:.2})"));
                 }
             }
-            if let Some((j, fr)) = r
-                .features
-                .iter()
-                .enumerate()
-                .find(|(_, f)| f.name == "events_30d")
-            {
+            if let Some((j, fr)) = r.features.iter().enumerate().find(|(_, f)| {
+                f.name == crate::features::FEATURES[crate::features::f::EVENTS_30D].name
+            }) {
                 let col = x.column(j);
                 let now = col.iter().filter(|v| !v.is_nan()).sum::<f64>() / col.len().max(1) as f64;
                 if fr.mean > 0.0 {

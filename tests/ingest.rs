@@ -316,6 +316,24 @@ fn a_table_can_be_a_folder_of_files_with_partitions_and_extra_columns() {
 }
 
 #[test]
+fn hidden_and_underscore_folders_of_a_table_are_not_looked_into() {
+    let f = Fixture::new();
+    f.remove("usage");
+    write_parquet(&f.path().join("usage/part-0.parquet"), &[usage_batch()]);
+    // What a Spark job still writing (or one that died) leaves: not part of the table.
+    for stray in [
+        "usage/_temporary/0/part-1.parquet",
+        "usage/.staging/part-2.parquet",
+    ] {
+        let p = f.path().join(stray);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"half-written").unwrap();
+    }
+    let data = ingest::load(f.path(), FAR).unwrap();
+    assert_eq!(data.usage.files(), 1);
+}
+
+#[test]
 fn rows_breaking_the_contract_are_set_aside_and_counted() {
     let f = Fixture::new();
     f.put(

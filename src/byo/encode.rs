@@ -253,7 +253,7 @@ fn numbers(table: &Table, j: usize, rows: &[usize]) -> Result<Option<Vec<f64>>, 
                 column: table.names[j].clone(),
                 role: "feature",
                 found: table.columns[j].data_type().to_string(),
-                hint: "; name it with --date, exclude it, or turn it into a number (e.g. days since) in the table",
+                hint: "; name it as the date column, leave it out (setting `exclude`), or turn it into a number (e.g. days since) in the table",
             })
         }
     })

@@ -4,10 +4,8 @@
 //! schema), so nothing is guessed by the reader: an empty field is null, a single
 //! space stays a space, the text `None` stays text, and header names are kept exactly
 //! (double spaces included). `encode` decides which columns are numbers. Parquet
-//! columns keep their types.
+//! columns keep their types. The file is read through storage.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,6 +16,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::ByoError;
 use crate::ingest::columns;
+use crate::storage::{self, Location, Reader};
 
 const BATCH_ROWS: usize = 64 * 1024;
 
@@ -76,15 +75,7 @@ pub fn blank(s: Option<&str>) -> bool {
     s.is_none_or(|s| s.trim().is_empty())
 }
 
-fn detect(path: &Path) -> Result<Format, ByoError> {
-    let io = |source| ByoError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = File::open(path).map_err(io)?;
-    if f.metadata().map_err(io)?.is_dir() {
-        return Err(io(std::io::Error::other("it is a folder, not a file")));
-    }
+fn detect(path: &Path, file: &Reader) -> Result<Format, ByoError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -92,9 +83,15 @@ fn detect(path: &Path) -> Result<Format, ByoError> {
     if matches!(ext.as_deref(), Some("parquet" | "pq")) {
         return Ok(Format::Parquet);
     }
-    let mut magic = [0u8; 4];
-    let n = f.read(&mut magic).map_err(io)?;
-    Ok(if n == 4 && &magic == b"PAR1" {
+    let magic = if file.len() >= 4 {
+        file.read_range(0, 4).map_err(|source| ByoError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+    } else {
+        Default::default()
+    };
+    Ok(if magic.as_ref() == b"PAR1" {
         Format::Parquet
     } else {
         Format::Csv
@@ -105,15 +102,22 @@ impl Table {
     /// Reads `path`: Parquet when it ends in `.parquet`/`.pq` or starts with Parquet's
     /// magic bytes, CSV (comma-separated, header row, `"` quotes) otherwise.
     pub fn read(path: &Path) -> Result<Table, ByoError> {
-        let format = detect(path)?;
+        let loc = Location::from(path);
+        let file = storage::for_location(&loc)
+            .open(&loc)
+            .map_err(|e| ByoError::Io {
+                path: e.location.into_path(),
+                source: e.source,
+            })?;
+        let format = detect(path, &file)?;
         let unreadable = |reason: String| ByoError::Unreadable {
             path: path.to_path_buf(),
             format: format.name(),
             reason,
         };
         let (schema, batches) = match format {
-            Format::Csv => read_csv(path).map_err(unreadable)?,
-            Format::Parquet => read_parquet(path).map_err(unreadable)?,
+            Format::Csv => read_csv(&file).map_err(unreadable)?,
+            Format::Parquet => read_parquet(file).map_err(unreadable)?,
         };
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         if names.is_empty() || (names.len() == 1 && names[0].is_empty()) {
@@ -238,12 +242,12 @@ impl Table {
     }
 }
 
-fn read_csv(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>), String> {
-    let open = || File::open(path).map_err(|e| e.to_string());
+fn read_csv(file: &Reader) -> Result<(Arc<Schema>, Vec<RecordBatch>), String> {
+    let open = || file.read_from(0).map_err(|e| e.to_string());
     // The header alone: every column is then read as text.
     let (header, _) = arrow::csv::reader::Format::default()
         .with_header(true)
-        .infer_schema(BufReader::new(open()?), Some(0))
+        .infer_schema(open()?, Some(0))
         .map_err(|e| e.to_string())?;
     let fields: Vec<Field> = header
         .fields()
@@ -262,7 +266,7 @@ fn read_csv(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>), String> {
     let reader = arrow::csv::ReaderBuilder::new(schema.clone())
         .with_header(true)
         .with_batch_size(BATCH_ROWS)
-        .build(BufReader::new(open()?))
+        .build(open()?)
         .map_err(|e| e.to_string())?;
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
@@ -270,8 +274,7 @@ fn read_csv(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>), String> {
     Ok((schema, batches))
 }
 
-fn read_parquet(path: &Path) -> Result<(Arc<Schema>, Vec<RecordBatch>), String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
+fn read_parquet(file: Reader) -> Result<(Arc<Schema>, Vec<RecordBatch>), String> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| e.to_string())?;
     let schema = builder.schema().clone();
     let reader = builder

@@ -10,6 +10,7 @@ use arrow::record_batch::RecordBatch;
 
 use super::{FeatureMatrix, FEATURES};
 use crate::ingest::Accounts;
+use crate::storage::{Location, OutputError};
 use crate::time::date_to_day;
 
 /// Columns: account_id, observation_date, label (null on the as-of date), then every
@@ -46,11 +47,8 @@ pub fn to_batch(m: &FeatureMatrix, accounts: &Accounts) -> RecordBatch {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).expect("columns match the schema")
 }
 
-/// Writes the matrix to `path` (Parquet, ZSTD), through a temporary file renamed into place.
-pub fn write(
-    m: &FeatureMatrix,
-    accounts: &Accounts,
-    path: &Path,
-) -> Result<(), crate::output::OutputError> {
-    crate::output::write_parquet_atomic(path, &to_batch(m, accounts), &[])
+/// Writes the matrix to `path` (Parquet, ZSTD), atomically. Through storage rather
+/// than `output`, which sits above features.
+pub fn write(m: &FeatureMatrix, accounts: &Accounts, path: &Path) -> Result<(), OutputError> {
+    crate::storage::write_parquet(&Location::from(path), &to_batch(m, accounts), &[])
 }

@@ -6,7 +6,7 @@ use crate::contract::NpsCategory;
 use crate::ingest::{SurveyKind, Surveys, Tickets};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 
-use super::defs::f;
+use super::registry::f;
 
 /// Row indices of a table grouped by account (CSR layout), in file order.
 pub struct ByAccount {

@@ -11,8 +11,11 @@ use rand_distr::StandardNormal;
 use super::calendar::{add_months, Calendar, US_PER_DAY, US_PER_SEC};
 use super::names::{Comment, CSM_OWNERS, FEATURES, NAME_FIRST};
 use super::names::{NAME_INDUSTRY, NAME_SECOND, NAME_SUFFIX};
-use super::support::NPS_EVERY_DAYS;
-use super::usage::QUANTITY_LEVELS;
+
+/// Days between NPS survey rounds.
+pub(super) const NPS_EVERY_DAYS: i32 = 91;
+/// Number of quantity levels (`UsageDay::qty_level` is 0..QUANTITY_LEVELS).
+pub const QUANTITY_LEVELS: usize = 16;
 
 // Population.
 const SEGMENT_SHARE: [f64; 3] = [0.60, 0.30, 0.10];

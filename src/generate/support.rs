@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::calendar::{US_PER_DAY, US_PER_SEC};
 use super::names::{Comment, CommentList, CATEGORIES};
-use super::simulate::{
+use super::simulate::{NPS_EVERY_DAYS, 
     business_second, normal, pick, seconds, sigmoid, Archetype, Profile, SimRows, Simulator, State,
     Survey, SurveyKind, Ticket, HEALTH_MEAN,
 };
@@ -24,7 +24,6 @@ const BILLING: u8 = 0;
 const INTEGRATION: u8 = 2;
 
 // Surveys.
-pub(super) const NPS_EVERY_DAYS: i32 = 91;
 const CSAT_SHARE: f64 = 0.30;
 
 /// Poisson draw by inversion, for the small rates of tickets.

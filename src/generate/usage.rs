@@ -10,7 +10,7 @@ use rand_distr::{Distribution, Poisson};
 
 use super::calendar::{Calendar, US_PER_SEC};
 use super::names::FEATURES;
-use super::simulate::{business_second, UsagePlan};
+use super::simulate::{business_second, UsagePlan, QUANTITY_LEVELS};
 use super::write::{account_id, usage_schema, ParquetTable, UsageRows};
 use super::GenerateError;
 
@@ -30,8 +30,6 @@ fn skewed(u: f64) -> f64 {
     u * (0.4 + 0.6 * u)
 }
 
-/// Number of quantity levels (`UsageDay::qty_level` is 0..QUANTITY_LEVELS).
-pub const QUANTITY_LEVELS: usize = 16;
 
 /// Quantiles of the event quantity per level: 1 + a geometric count whose mean
 /// grows from 0.5 (level 0) to 2.0 (top level). Looked up with 8 random bits, which

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::datatypes::{DataType, Int32Type};
 
-use super::accounts::Accounts;
 use super::columns::texts;
 
 /// Whether two dictionaries are the same values. The Parquet reader wraps a column
@@ -143,9 +142,9 @@ impl<'a> AccountIds<'a> {
     pub(crate) fn new(
         array: &'a ArrayRef,
         cache: &'a mut DictMap<u32>,
-        accounts: &Accounts,
+        index_of: impl Fn(&str) -> Option<u32>,
     ) -> Result<Self, String> {
-        let mapped = cache.map(array, |s| accounts.index_of(s))?;
+        let mapped = cache.map(array, index_of)?;
         Ok(AccountIds { array, mapped })
     }
 

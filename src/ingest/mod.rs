@@ -28,6 +28,7 @@ pub use tickets::{Priority, Tickets};
 pub use usage::{Usage, UsageBatch};
 
 use crate::contract::Table;
+use crate::storage::{self, Location};
 
 /// The input tables, checked against the contract. Usage is opened but not yet read.
 pub struct Dataset {
@@ -42,15 +43,17 @@ pub struct Dataset {
     pub rows_read: Vec<(Table, u64)>,
 }
 
-/// Opens all four tables in `dir` and reads the small ones. Instants later than the
-/// day after `not_after` (microseconds) are treated as "in the future".
+/// Opens all four tables in `dir` (through storage) and reads the small ones. Instants
+/// later than the day after `not_after` (microseconds) are treated as "in the future".
 pub fn load(dir: &Path, not_after: i64) -> Result<Dataset, IngestError> {
     // Open (and schema-check) every table before reading any, so a broken table is
     // reported before minutes are spent on the others.
-    let accounts_src = TableSource::open(dir, Table::Accounts, false)?;
-    let usage_src = TableSource::open(dir, Table::Usage, true)?;
-    let tickets_src = TableSource::open(dir, Table::Tickets, true)?;
-    let surveys_src = TableSource::open(dir, Table::Surveys, false)?;
+    let dir = Location::from(dir);
+    let store = storage::for_location(&dir);
+    let accounts_src = TableSource::open(&store, &dir, Table::Accounts, false)?;
+    let usage_src = TableSource::open(&store, &dir, Table::Usage, true)?;
+    let tickets_src = TableSource::open(&store, &dir, Table::Tickets, true)?;
+    let surveys_src = TableSource::open(&store, &dir, Table::Surveys, false)?;
     let rows_read = vec![
         (Table::Accounts, accounts_src.rows()),
         (Table::Usage, usage_src.rows()),

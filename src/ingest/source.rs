@@ -1,8 +1,8 @@
 //! Finding a table's Parquet files, checking each file's schema against the contract,
-//! and reading it one row group at a time (the unit of parallel work).
+//! and reading it one row group at a time (the unit of parallel work). Files are
+//! found and read through storage.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::Array;
@@ -16,6 +16,7 @@ use parquet::arrow::ProjectionMask;
 use super::guard::decoding;
 use super::IngestError;
 use crate::contract::{Kind, Table};
+use crate::storage::{Entry, Location, Storage, StorageError};
 
 /// Rows per decoded batch: large enough to amortise per-batch work, small enough
 /// that a batch of usage stays a few MB.
@@ -46,19 +47,37 @@ pub struct Chunk {
 pub struct TableSource {
     pub table: Table,
     pub files: Vec<SourceFile>,
+    store: Arc<dyn Storage>,
+}
+
+/// A storage failure while reading inputs: a problem of the machine, not the data.
+fn io(e: StorageError) -> IngestError {
+    IngestError::Io {
+        path: e.location.into_path(),
+        source: e.source,
+    }
 }
 
 impl TableSource {
-    /// Finds and opens the table in `dir`, checking every file against the contract.
-    /// `dictionary_text` asks the reader to keep Utf8 columns dictionary-encoded (no
-    /// per-row string copies), for the large usage table.
-    pub fn open(dir: &Path, table: Table, dictionary_text: bool) -> Result<Self, IngestError> {
-        let paths = discover(dir, table)?;
-        let files = paths
+    /// Finds and opens the table in `dir` of `store`, checking every file against the
+    /// contract. `dictionary_text` asks the reader to keep Utf8 columns
+    /// dictionary-encoded (no per-row string copies), for the large usage table.
+    pub fn open(
+        store: &Arc<dyn Storage>,
+        dir: &Location,
+        table: Table,
+        dictionary_text: bool,
+    ) -> Result<Self, IngestError> {
+        let found = discover(store.as_ref(), dir, table)?;
+        let files = found
             .into_iter()
-            .map(|p| SourceFile::open(p, table, dictionary_text))
+            .map(|loc| SourceFile::open(store.as_ref(), loc, table, dictionary_text))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(TableSource { table, files })
+        Ok(TableSource {
+            table,
+            files,
+            store: store.clone(),
+        })
     }
 
     pub fn rows(&self) -> u64 {
@@ -85,7 +104,7 @@ impl TableSource {
     }
 
     /// Decodes one chunk, calling `each` with every batch and the 0-based file row of
-    /// its first row. Opens its own file handle, so chunks can be read concurrently.
+    /// its first row. Opens its own reader, so chunks can be read concurrently.
     pub fn read_chunk(
         &self,
         chunk: Chunk,
@@ -98,10 +117,10 @@ impl TableSource {
             row_group: chunk.row_group,
             reason,
         };
-        let handle = File::open(&f.path).map_err(|source| IngestError::Io {
-            path: f.path.clone(),
-            source,
-        })?;
+        let handle = self
+            .store
+            .open(&Location::from(f.path.as_path()))
+            .map_err(io)?;
         // Building the reader reads the row group's pages; each `next` decodes them.
         // Both can panic on a corrupt file: see `guard`.
         let mut reader = decoding(|| {
@@ -179,11 +198,14 @@ impl SourceFile {
         self.columns.contains(&name)
     }
 
-    fn open(path: PathBuf, table: Table, dictionary_text: bool) -> Result<Self, IngestError> {
-        let handle = File::open(&path).map_err(|source| IngestError::Io {
-            path: path.clone(),
-            source,
-        })?;
+    fn open(
+        store: &dyn Storage,
+        loc: Location,
+        table: Table,
+        dictionary_text: bool,
+    ) -> Result<Self, IngestError> {
+        let handle = store.open(&loc).map_err(io)?;
+        let path = loc.into_path();
         let not_parquet = |reason: String| IngestError::NotParquet {
             table,
             file: path.clone(),
@@ -291,55 +313,45 @@ fn dictionary_hint(schema: &Schema, roots: &[usize], table: Table) -> Schema {
 /// (Hive-style `key=value/` folders included), sorted by path so the order is stable.
 /// Hidden and underscore-prefixed entries (`_SUCCESS`, `.crc`) are skipped, as Spark
 /// and Hive writers expect.
-pub fn discover(dir: &Path, table: Table) -> Result<Vec<PathBuf>, IngestError> {
-    if !dir.is_dir() {
+pub fn discover(
+    store: &dyn Storage,
+    dir: &Location,
+    table: Table,
+) -> Result<Vec<Location>, IngestError> {
+    let is = |loc: &Location, kind: Entry| Ok(store.entry(loc).map_err(io)? == kind);
+    if !is(dir, Entry::Folder)? {
         return Err(IngestError::NoInputDir {
-            dir: dir.to_path_buf(),
+            dir: dir.as_path().to_path_buf(),
         });
     }
     let file = dir.join(format!("{}.parquet", table.name()));
     let folder = dir.join(table.name());
-    match (file.is_file(), folder.is_dir()) {
+    match (is(&file, Entry::File)?, is(&folder, Entry::Folder)?) {
         (true, true) => Err(IngestError::AmbiguousTable {
             table,
-            file,
-            folder,
+            file: file.into_path(),
+            folder: folder.into_path(),
         }),
         (true, false) => Ok(vec![file]),
         (false, true) => {
-            let mut files = Vec::new();
-            walk(&folder, &mut files)?;
-            files.sort();
+            let visible = |name: &str| !(name.starts_with('.') || name.starts_with('_'));
+            let files: Vec<Location> = store
+                .list_files(&folder, &visible)
+                .map_err(io)?
+                .into_iter()
+                .filter(|f| f.name().is_some_and(|n| n.ends_with(".parquet")))
+                .collect();
             if files.is_empty() {
-                return Err(IngestError::EmptyFolder { table, dir: folder });
+                return Err(IngestError::EmptyFolder {
+                    table,
+                    dir: folder.into_path(),
+                });
             }
             Ok(files)
         }
         (false, false) => Err(IngestError::MissingTable {
             table,
-            dir: dir.to_path_buf(),
+            dir: dir.as_path().to_path_buf(),
         }),
     }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
-    let io = |source| IngestError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with('_') {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if name.ends_with(".parquet") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -94,7 +94,7 @@ fn fill(
 ) -> Result<(), IngestError> {
     let t = Table::Surveys;
     let id_column = batch.column_by_name("account_id").expect("required column");
-    let ids = AccountIds::new(id_column, &mut p.ids, accounts)
+    let ids = AccountIds::new(id_column, &mut p.ids, |s| accounts.index_of(s))
         .map_err(|e| ctx.column_error("account_id", e))?;
     let at = ctx
         .convert(batch, "responded_at", instants)?

@@ -1,160 +1,77 @@
-//! The run folder `OUT/run_date=YYYY-MM-DD/`: staged as a hidden sibling, flushed,
-//! then renamed into place, so that its files appear together or not at all. A
-//! rerun for the same date replaces the folder; other dates are never touched.
+//! The run folder `OUT/run_date=YYYY-MM-DD/`, published through storage so that its
+//! files appear together or not at all (locally: staged as a hidden sibling, flushed,
+//! then renamed into place). A rerun for the same date replaces the folder; other
+//! dates are never touched.
 
-use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::atomic::io;
 use super::OutputError;
+use crate::storage::{self, Location, StagedFolder};
 
-/// An exclusive lock on an output folder, held for the whole run. Released when
-/// dropped (and by the operating system if the process dies).
+/// Run folders are named `run_date=YYYY-MM-DD`.
+const PREFIX: &str = "run_date=";
+
+/// An exclusive lock on an output folder (`OUT/.churn.lock`), held for the whole run.
+/// Released when dropped (on the local file system, also when the process dies).
 pub struct OutputLock {
-    _file: File,
+    _lock: storage::Lock,
 }
 
 impl OutputLock {
     pub fn acquire(out: &Path) -> Result<OutputLock, OutputError> {
-        fs::create_dir_all(out).map_err(io(out))?;
-        let lock = out.join(".churn.lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock)
-            .map_err(io(&lock))?;
-        match file.try_lock() {
-            Ok(()) => Ok(OutputLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(OutputError::Locked {
+        let lock = Location::from(out.join(".churn.lock"));
+        match storage::for_location(&lock).lock(&lock)? {
+            Some(held) => Ok(OutputLock { _lock: held }),
+            None => Err(OutputError::Locked {
                 dir: out.to_path_buf(),
-                lock,
+                lock: lock.into_path(),
             }),
-            Err(fs::TryLockError::Error(source)) => Err(OutputError::Io { path: lock, source }),
         }
     }
 }
 
-/// A run folder being written.
+/// A run folder being written; dropped without `commit`, it leaves nothing behind.
 pub struct RunFolder {
-    out: PathBuf,
-    name: String,
-    staging: PathBuf,
-    committed: bool,
+    staged: Box<dyn StagedFolder>,
 }
 
 impl RunFolder {
     pub fn folder_name(as_of: NaiveDate) -> String {
-        format!("run_date={as_of}")
+        format!("{PREFIX}{as_of}")
     }
 
     /// Starts a run folder for `as_of` under `out` (which the caller has locked).
-    /// Leftovers of runs killed earlier are removed first.
+    /// Leftovers of runs killed earlier are cleaned up first.
     pub fn create(out: &Path, as_of: NaiveDate) -> Result<RunFolder, OutputError> {
-        fs::create_dir_all(out).map_err(io(out))?;
-        remove_leftovers(out)?;
-        let name = Self::folder_name(as_of);
-        let staging = out.join(format!(".{name}.tmp-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(io(&staging))?;
-        }
-        fs::create_dir(&staging).map_err(io(&staging))?;
-        Ok(RunFolder {
-            out: out.to_path_buf(),
-            name,
-            staging,
-            committed: false,
-        })
+        let out = Location::from(out);
+        let store = storage::for_location(&out);
+        store.recover_folders(&out, PREFIX)?;
+        let staged = store.stage_folder(&out, &Self::folder_name(as_of))?;
+        Ok(RunFolder { staged })
     }
 
     /// Where to write the run's files until `commit`.
     pub fn path(&self) -> &Path {
-        &self.staging
+        self.staged.location().as_path()
     }
 
     /// The folder's final path.
     pub fn final_path(&self) -> PathBuf {
-        self.out.join(&self.name)
+        self.staged.target().as_path().to_path_buf()
     }
 
-    /// Flushes every file, then swaps the folder into place.
-    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        for entry in fs::read_dir(&self.staging).map_err(io(&self.staging))? {
-            let path = entry.map_err(io(&self.staging))?.path();
-            File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(io(&path))?;
-        }
-        sync_dir(&self.staging)?;
-        let target = self.final_path();
-        let aside = self
-            .out
-            .join(format!(".{}.old-{}", self.name, std::process::id()));
-        let replaced = target.exists();
-        if replaced {
-            fs::rename(&target, &aside).map_err(io(&target))?;
-        }
-        if let Err(source) = fs::rename(&self.staging, &target) {
-            // Put the previous run back rather than leave no folder at all.
-            if replaced {
-                let _ = fs::rename(&aside, &target);
-            }
-            return Err(OutputError::Io {
-                path: target,
-                source,
-            });
-        }
-        self.committed = true;
-        sync_dir(&self.out)?;
-        if replaced {
-            fs::remove_dir_all(&aside).map_err(io(&aside))?;
-        }
-        Ok(target)
+    /// Publishes the folder, replacing an earlier one of the same date.
+    pub fn commit(self) -> Result<PathBuf, OutputError> {
+        Ok(self.staged.commit()?.into_path())
     }
-}
-
-impl Drop for RunFolder {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.staging);
-        }
-    }
-}
-
-fn sync_dir(dir: &Path) -> Result<(), OutputError> {
-    File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
-}
-
-/// Removes hidden staging and set-aside folders left by killed runs. A previous run
-/// killed between its two renames left its old folder aside: put it back if the
-/// date has no folder, so a completed run is never lost.
-fn remove_leftovers(out: &Path) -> Result<(), OutputError> {
-    for entry in fs::read_dir(out).map_err(io(out))? {
-        let entry = entry.map_err(io(out))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(".run_date=") else {
-            continue;
-        };
-        let path = entry.path();
-        if let Some((date, _)) = rest.split_once(".old-") {
-            let target = out.join(format!("run_date={date}"));
-            if !target.exists() {
-                fs::rename(&path, &target).map_err(io(&path))?;
-                continue;
-            }
-        }
-        if rest.contains(".tmp-") || rest.contains(".old-") {
-            fs::remove_dir_all(&path).map_err(io(&path))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -16,6 +16,7 @@ use crate::output::{risk_table, OutputError, RunFolder};
 use crate::quality::{self, GateReport, Reference};
 use crate::report::{self, ReportInput};
 use crate::scoring::Scores;
+use crate::storage::{self, Location};
 use crate::timing::Timings;
 
 /// Look-back (days before the as-of date) of the report's headline NPS and CSAT.
@@ -146,16 +147,16 @@ fn write_run_files(dir: &Path, report: &ReportInput) -> Result<(), Error> {
 }
 
 fn output_sizes(dir: &Path) -> Result<Vec<OutputFile>, OutputError> {
+    let dir = Location::new(dir);
+    let store = storage::for_location(&dir);
     RUN_FILES
         .iter()
         .map(|name| {
-            let path = dir.join(name);
-            let bytes = std::fs::metadata(&path)
-                .map_err(|source| OutputError::Io {
-                    path: path.clone(),
-                    source,
-                })?
-                .len();
+            let file = dir.join(name);
+            let bytes = store.size(&file).map_err(|e| OutputError::Io {
+                path: file.as_path().to_path_buf(),
+                source: e.source,
+            })?;
             Ok(OutputFile {
                 file: name.to_string(),
                 bytes,

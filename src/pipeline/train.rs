@@ -25,7 +25,7 @@ fn train_on(m: &FeatureMatrix, params: &TrainParams) -> Result<model::Trained, m
         validation_gap_days: m.plan.horizon_days,
         ..params.clone()
     };
-    let specs = features::defs::specs();
+    let specs = features::registry::specs();
     let y: Vec<bool> = train.iter().map(|&r| m.label[r] == Some(true)).collect();
     let group: Vec<u32> = train.iter().map(|&r| m.date[r]).collect();
     let x = labelled_x(m);
@@ -44,7 +44,7 @@ fn train_on(m: &FeatureMatrix, params: &TrainParams) -> Result<model::Trained, m
 fn metadata(p: &Prepared) -> BTreeMap<String, String> {
     let started = std::time::Instant::now();
     let reference =
-        crate::quality::Reference::of(labelled_x(&p.matrix).view(), &features::defs::names());
+        crate::quality::Reference::of(labelled_x(&p.matrix).view(), &features::registry::names());
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         "training distribution for the drift check"

@@ -125,45 +125,13 @@ fn tier_label(t: RiskTier) -> &'static str {
     }
 }
 
-/// A feature's name in words, for the drivers chart.
+/// A feature's name in words, for the drivers chart: its registry label (a name the
+/// registry does not know, with spaces for underscores).
 pub fn feature_label(name: &str) -> String {
-    let words = match name {
-        "events_30d" => "Usage events, last 30 days",
-        "events_prev_30d" => "Usage events, 30 days before",
-        "quantity_30d" => "Usage volume, last 30 days",
-        "quantity_prev_30d" => "Usage volume, 30 days before",
-        "usage_trend_30d" => "Usage trend, month on month",
-        "events_7d" => "Usage events, last 7 days",
-        "usage_trend_7d" => "Usage trend, week vs month",
-        "events_90d" => "Usage events, last 90 days",
-        "usage_trend_90d" => "Usage trend, month vs quarter",
-        "active_days_30d" => "Active days, last 30 days",
-        "active_days_prev_30d" => "Active days, 30 days before",
-        "days_since_last_use" => "Days since last use",
-        "users_30d" => "Active users, last 30 days",
-        "seat_utilisation" => "Seat utilisation",
-        "features_30d" => "Product features used",
-        "tickets_90d" => "Support tickets, 90 days",
-        "open_tickets" => "Open support tickets",
-        "open_urgent_tickets" => "Open urgent tickets",
-        "oldest_open_ticket_days" => "Age of oldest open ticket",
-        "median_first_response_hours_90d" => "Support response time",
-        "median_resolution_hours_90d" => "Support resolution time",
-        "nps_latest" => "Latest NPS score",
-        "nps_detractor" => "NPS detractor",
-        "nps_passive" => "NPS passive",
-        "nps_promoter" => "NPS promoter",
-        "days_since_nps" => "Days since last NPS answer",
-        "csat_pct_180d" => "CSAT, last 180 days",
-        "csat_answers_180d" => "CSAT answers, 180 days",
-        "tenure_days" => "Customer tenure",
-        "days_to_renewal" => "Days to renewal",
-        "renewal_in_horizon" => "Renewal coming up",
-        "mrr" => "Monthly revenue (MRR)",
-        "seats" => "Licensed seats",
-        other => return other.replace('_', " "),
-    };
-    words.to_string()
+    match crate::features::registry::by_name(name) {
+        Some(feature) => feature.label.to_string(),
+        None => name.replace('_', " "),
+    }
 }
 
 /// A score as written on the survey: 8, not 8.0.

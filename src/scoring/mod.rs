@@ -2,7 +2,6 @@
 //! rank, revenue at risk, and the drivers behind each score in plain words.
 
 pub mod rank;
-mod sentences;
 pub mod tiers;
 
 use chrono::NaiveDate;
@@ -14,7 +13,6 @@ use crate::ingest::Dataset;
 use crate::model::{ChurnModel, ModelError, ModelWarning};
 use crate::time::micros_to_date;
 
-pub use sentences::driver_sentence;
 pub use tiers::{RiskTier, Thresholds, TierSettings};
 
 /// Drivers kept per account.
@@ -71,37 +69,6 @@ pub struct Scores {
     pub horizon_days: u32,
     pub thresholds: Thresholds,
     pub accounts: Vec<AccountRisk>,
-}
-
-/// A driver sentence for an amount of use that is low: "only 3 product features used",
-/// and "no usage events" rather than "0 usage events".
-fn below_usual(sentence: String, idx: usize, low: bool) -> String {
-    let amount = matches!(
-        idx,
-        f::EVENTS_30D
-            | f::EVENTS_PREV_30D
-            | f::EVENTS_7D
-            | f::EVENTS_90D
-            | f::QUANTITY_30D
-            | f::QUANTITY_PREV_30D
-            | f::ACTIVE_DAYS_30D
-            | f::ACTIVE_DAYS_PREV_30D
-            | f::USERS_30D
-            | f::FEATURES_30D
-    );
-    if !amount || !low {
-        return sentence;
-    }
-    match sentence.strip_prefix("0 ") {
-        Some(rest) => format!("no {rest}"),
-        None if sentence.starts_with("active on 0 ") => {
-            sentence.replacen("active on 0 ", "active on none ", 1)
-        }
-        None if sentence.starts_with("active on ") => {
-            sentence.replacen("active on ", "active on only ", 1)
-        }
-        None => format!("only {sentence}"),
-    }
 }
 
 impl AccountRisk {
@@ -166,9 +133,11 @@ pub fn score(
                     feature: name.clone(),
                     value: feats[idx],
                     contribution: c,
-                    sentence: below_usual(
-                        driver_sentence(idx, &feats, as_of_day, a.seats[i]),
+                    sentence: crate::features::registry::sentence(
                         idx,
+                        &feats,
+                        as_of_day,
+                        a.seats[i],
                         means
                             .as_ref()
                             .and_then(|m| m.get(idx))
@@ -206,41 +175,4 @@ pub fn score(
             ..AccountRisk::new(a.ids[i].clone())
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn low_amounts_read_as_low() {
-        assert_eq!(
-            below_usual("3 product features used".into(), f::FEATURES_30D, true),
-            "only 3 product features used"
-        );
-        assert_eq!(
-            below_usual(
-                "0 usage events in the last 7 days".into(),
-                f::EVENTS_7D,
-                true
-            ),
-            "no usage events in the last 7 days"
-        );
-        assert_eq!(
-            below_usual(
-                "active on 4 of the last 30 days".into(),
-                f::ACTIVE_DAYS_30D,
-                true
-            ),
-            "active on only 4 of the last 30 days"
-        );
-        assert_eq!(
-            below_usual("3 product features used".into(), f::FEATURES_30D, false),
-            "3 product features used"
-        );
-        assert_eq!(
-            below_usual("2 tickets open".into(), f::OPEN_TICKETS, true),
-            "2 tickets open"
-        );
-    }
 }
