@@ -166,6 +166,19 @@ fn impossible_instants_are_set_aside() {
         .stdout(predicate::str::contains("ts before 1990"));
 }
 
+/// A usage table whose history starts long before the training dates (one old row of
+/// `account`), so that the model stage, not the plan, is what refuses.
+fn usage_with_history(f: &Fixture, account: &str) {
+    let old = batch(vec![
+        ("account_id", text(&[Some(account)])),
+        ("ts", ts(&[Some(JAN1 - 700 * DAY)])),
+        ("user_id", text(&[Some("u1")])),
+        ("feature", text(&[Some("reports")])),
+        ("quantity", num(&[Some(1.0)])),
+    ]);
+    f.put("usage", &[usage_batch(), old]);
+}
+
 #[test]
 fn a_training_window_without_churners_cannot_train() {
     let out = tempfile::tempdir().unwrap();
@@ -182,6 +195,7 @@ fn a_training_window_without_churners_cannot_train() {
             ("churned_at", ts(&vec![None; n])),
         ])],
     );
+    usage_with_history(&f, "A0");
     run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
         .code(4)
         .stderr(predicate::str::contains("no churners"));
@@ -192,6 +206,7 @@ fn a_training_window_without_churners_cannot_train() {
 fn too_few_labelled_rows_cannot_train() {
     let out = tempfile::tempdir().unwrap();
     let f = Fixture::new();
+    usage_with_history(&f, "A1");
     run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
         .code(4)
         .stderr(predicate::str::contains("rows"));
@@ -201,12 +216,25 @@ fn too_few_labelled_rows_cannot_train() {
 fn an_as_of_date_outside_the_data_is_refused() {
     let out = tempfile::tempdir().unwrap();
     let data = generated_data();
+    // Years after the data: it trains on fully observed labels, but every account's
+    // usage is empty at the as-of date, so the quality gate refuses to publish.
     run_on(data, out.path(), &["--as-of", "2030-01-01"])
-        .code(2)
-        .stderr(predicate::str::contains("after the data ends"));
+        .code(4)
+        .stderr(predicate::str::contains("after the data ends"))
+        .stderr(predicate::str::contains("usage collapsed"));
     run_on(data, out.path(), &["--as-of", "1995-01-01"])
         .code(2)
         .stderr(predicate::str::contains("before the data begins"));
+}
+
+#[test]
+fn usage_too_short_for_any_training_date_is_a_data_error() {
+    let out = tempfile::tempdir().unwrap();
+    let f = Fixture::new();
+    run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
+        .code(3)
+        .stderr(predicate::str::contains("usage starts 2026-01-01"))
+        .stderr(predicate::str::contains("needs 180 days"));
 }
 
 #[test]
@@ -296,9 +324,10 @@ fn collapsed_usage_trips_the_quality_gate() {
 fn a_training_window_with_only_churners_cannot_train() {
     let out = tempfile::tempdir().unwrap();
     let f = Fixture::new();
+    // The fixture's data ends on 2026-01-06, so labels are observed until 2026-01-07.
     // Every account starts a day before one training date and churns ten days after
     // it: every labelled row is a churner.
-    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 7).unwrap();
     let last = churn::time::date_to_micros(as_of - chrono::Duration::days(90));
     let n = 130;
     let ids: Vec<String> = (0..n).map(|i| format!("C{i}")).collect();
@@ -314,12 +343,13 @@ fn a_training_window_with_only_churners_cannot_train() {
             ("churned_at", ts(&churned)),
         ])],
     );
-    run_on(f.path(), out.path(), &["--as-of", "2026-01-10"])
+    usage_with_history(&f, "C0");
+    run_on(f.path(), out.path(), &["--as-of", "2026-01-07"])
         .code(4)
         .stderr(predicate::str::contains(
             "has only churners (no retained accounts)",
         ));
-    assert!(!out.path().join("run_date=2026-01-10").exists());
+    assert!(!out.path().join("run_date=2026-01-07").exists());
 }
 
 #[test]

@@ -328,3 +328,96 @@ fn every_row_of_a_many_block_matrix_holds_its_own_accounts_values() {
         assert_eq!(m.x[[r, f::TENURE_DAYS]], tenure, "row {r}: tenure");
     }
 }
+
+/// Reads one Parquet file whole.
+fn read_all(path: &std::path::Path) -> arrow::record_batch::RecordBatch {
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
+/// Days since 1970 of column `name` (a Date32, or a timestamp in microseconds).
+fn days_of(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<i64> {
+    use arrow::array::AsArray;
+    let col = b.column_by_name(name).unwrap();
+    let col = arrow::compute::cast(col, &arrow::datatypes::DataType::Int64).unwrap();
+    let v = col.as_primitive::<arrow::datatypes::Int64Type>();
+    let per_day = if name == "ts" { 86_400_000_000 } else { 1 };
+    v.values().iter().map(|x| x.div_euclid(per_day)).collect()
+}
+
+#[test]
+fn every_training_date_has_the_longest_usage_window_of_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("features.parquet");
+    churn()
+        .args(["features", "--data"])
+        .arg(generated_data())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    // The usage table is a folder of part files.
+    let mut parts = Vec::new();
+    let mut dirs = vec![generated_data().join("usage")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                parts.push(p);
+            }
+        }
+    }
+    let usage_start = parts
+        .iter()
+        .flat_map(|p| days_of(&read_all(p), "ts"))
+        .min()
+        .unwrap();
+    let dates = days_of(&read_all(&out), "observation_date");
+    let first = *dates.iter().min().unwrap();
+    assert!(
+        first - usage_start >= 180,
+        "the first training date has {} days of usage before it",
+        first - usage_start
+    );
+}
+
+#[test]
+fn a_late_delivery_keeps_every_label_fully_observed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = |models: &str, extra: &[&str]| {
+        let a = churn()
+            .args(["train", "--data"])
+            .arg(generated_data())
+            .arg("--models")
+            .arg(tmp.path().join(models))
+            .args(extra)
+            .assert()
+            .success();
+        let latest = std::fs::read_to_string(tmp.path().join(models).join("latest")).unwrap();
+        let m: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(tmp.path().join(models).join(latest.trim())).unwrap(),
+        )
+        .unwrap();
+        (a, m)
+    };
+    let (_, on_time) = train("on-time", &[]);
+    let as_of: chrono::NaiveDate = on_time["as_of"].as_str().unwrap().parse().unwrap();
+    let late = (as_of + chrono::Duration::days(5)).to_string();
+    let (run, late_model) = train("late", &["--as-of", &late]);
+    // The same training dates and labels: none cut short by the five missing days.
+    assert_eq!(
+        late_model["metadata"]["training_dates"],
+        on_time["metadata"]["training_dates"]
+    );
+    assert_eq!(late_model["training"], on_time["training"]);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(stderr.contains("5 days after the data ends"), "{stderr}");
+}

@@ -194,6 +194,33 @@ mod tests {
     }
 
     #[test]
+    fn training_dates_end_where_labels_are_observed_and_start_after_a_usage_window() {
+        let s = PlanSettings::default();
+        let span = DataSpan {
+            ends: d("2026-11-01"),
+            usage_starts: Some(d("2025-04-20")),
+        };
+        let on_time = Plan::for_data(d("2026-11-01"), &span, &s).unwrap();
+        // 180 days after 2025-04-20 is 2025-10-17: the three dates before it go.
+        assert_eq!(on_time.training[0], d("2025-11-06"));
+        assert_eq!(on_time.training.len(), 10);
+        // Five days late: the same training dates, the as-of date as asked.
+        let late = Plan::for_data(d("2026-11-06"), &span, &s).unwrap();
+        assert_eq!(late.training, on_time.training);
+        assert_eq!(late.as_of, d("2026-11-06"));
+        // Earlier than the data's end: labels end at the as-of date, as always.
+        let past = Plan::for_data(d("2026-10-01"), &span, &s).unwrap();
+        assert_eq!(past.training.last(), Some(&d("2026-07-03")));
+        // Usage that starts too late for any date with a full label.
+        let short = DataSpan {
+            usage_starts: Some(d("2026-06-01")),
+            ..span
+        };
+        let e = Plan::for_data(d("2026-11-01"), &short, &s).unwrap_err();
+        assert!(matches!(e, PlanError::NoTrainingDate { .. }), "{e}");
+    }
+
+    #[test]
     fn huge_spans_are_refused_before_any_date_arithmetic() {
         for s in [
             PlanSettings { horizon_days: 200_000_000, ..Default::default() },
