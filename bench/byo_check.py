@@ -13,7 +13,7 @@ It also scores the BigML 20 % file with the model trained on the 80 % file
 (`churn score --features`) and compares that holdout AUC with scikit-learn fitted on
 all of the 80 % rows.
 
-usage: python3 bench/byo_check.py [DATASETS_DIR]   (default ../shared/datasets)
+usage: python3 bench/byo_check.py [DATASETS_DIR]   (default examples/data)
        CHURN_BIN=path/to/churn overrides the binary (default target/release/churn,
        or $CARGO_TARGET_DIR/release/churn)
 """
@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "datasets")
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "examples", "data")
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 BIN = os.environ.get("CHURN_BIN", os.path.join(TARGET, "release", "churn"))
 
