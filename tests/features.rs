@@ -329,18 +329,6 @@ fn every_row_of_a_many_block_matrix_holds_its_own_accounts_values() {
     }
 }
 
-/// Reads one Parquet file whole.
-fn read_all(path: &std::path::Path) -> arrow::record_batch::RecordBatch {
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-        std::fs::File::open(path).unwrap(),
-    )
-    .unwrap()
-    .build()
-    .unwrap();
-    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
-    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
-}
-
 /// Days since 1970 of column `name` (a Date32, or a timestamp in microseconds).
 fn days_of(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<i64> {
     use arrow::array::AsArray;
@@ -377,10 +365,10 @@ fn every_training_date_has_the_longest_usage_window_of_history() {
     }
     let usage_start = parts
         .iter()
-        .flat_map(|p| days_of(&read_all(p), "ts"))
+        .flat_map(|p| days_of(&read_parquet(p), "ts"))
         .min()
         .unwrap();
-    let dates = days_of(&read_all(&out), "observation_date");
+    let dates = days_of(&read_parquet(&out), "observation_date");
     let first = *dates.iter().min().unwrap();
     assert!(
         first - usage_start >= 180,

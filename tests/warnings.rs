@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array};
 use common::*;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// The warnings a run folder's manifest records.
 fn manifest_warnings(out: &Path) -> Vec<String> {
@@ -45,6 +44,32 @@ fn logged_and_recorded(stderr: &[u8], out: &Path, wanted: &[&str]) {
     }
 }
 
+/// Scores `input` (`--data DIR` or `--features FILE`) with the model under
+/// `dir/models`, the gate forced past a failure, and checks that the gate's and
+/// scoring's warnings (missing values of `feature`) were logged and recorded.
+fn score_forced(dir: &Path, kind: &str, input: &Path, feature: &str) {
+    let out = dir.join("out");
+    let run = churn()
+        .args(["score", kind])
+        .arg(input)
+        .arg("--models")
+        .arg(dir.join("models"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--min-auc", "0.999", "--force"])
+        .assert()
+        .success();
+    logged_and_recorded(
+        &run.get_output().stderr,
+        &out,
+        &[
+            FORCED,
+            &format!("feature '{feature}':"),
+            "missing values at scoring time, none in training",
+        ],
+    );
+}
+
 const FORCED: &str = "quality gate overridden (force): out-of-time ROC AUC";
 
 #[test]
@@ -61,31 +86,11 @@ fn the_data_folder_run_logs_and_records_gate_and_scoring_warnings() {
     // The next night's accounts export lost its seat counts: scoring meets missing
     // values where training had none.
     let path = data.join("accounts.parquet");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
-    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
-    let b = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let b = read_parquet(&path);
     let none: Float64Array = (0..b.num_rows()).map(|_| None::<f64>).collect();
     write_parquet(&path, &[with(&b, "seats", Arc::new(none) as ArrayRef)]);
 
-    let out = tmp.path().join("out");
-    let run = churn()
-        .args(["score", "--data"])
-        .arg(&data)
-        .arg("--models")
-        .arg(&models)
-        .arg("--out")
-        .arg(&out)
-        .args(["--min-auc", "0.999", "--force"])
-        .assert()
-        .success();
-    logged_and_recorded(
-        &run.get_output().stderr,
-        &out,
-        &[FORCED, "feature 'seats':", "missing values at scoring time, none in training"],
-    );
+    score_forced(tmp.path(), "--data", &data, "seats");
 }
 
 #[test]
@@ -112,20 +117,5 @@ fn the_feature_table_run_logs_and_records_gate_and_scoring_warnings() {
         .arg(&models)
         .assert()
         .success();
-    let out = tmp.path().join("out");
-    let run = churn()
-        .args(["score", "--features"])
-        .arg(tmp.path().join("score.csv"))
-        .arg("--models")
-        .arg(&models)
-        .arg("--out")
-        .arg(&out)
-        .args(["--min-auc", "0.999", "--force"])
-        .assert()
-        .success();
-    logged_and_recorded(
-        &run.get_output().stderr,
-        &out,
-        &[FORCED, "feature 'usage':", "missing values at scoring time, none in training"],
-    );
+    score_forced(tmp.path(), "--features", &tmp.path().join("score.csv"), "usage");
 }

@@ -251,3 +251,15 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// One Parquet file read whole into one batch.
+pub fn read_parquet(path: &Path) -> RecordBatch {
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
