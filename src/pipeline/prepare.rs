@@ -8,6 +8,7 @@ use super::as_of::{not_after, settle_as_of};
 use super::Error;
 use crate::features::{self, FeatureMatrix, Plan, PlanSettings};
 use crate::ingest::{self, Dataset};
+use crate::time::date_to_micros;
 use crate::timing::Timings;
 
 /// Inputs loaded and features built.
@@ -68,11 +69,14 @@ fn prepare_with(
     progress: &(dyn Fn(u64) + Sync),
     plan: impl FnOnce(NaiveDate) -> Result<Plan, crate::settings::SettingsError>,
 ) -> Result<Prepared, Error> {
-    let data = timings.time("ingest", || ingest::load(data_dir, not_after(as_of)))?;
+    let mut data = timings.time("ingest", || ingest::load(data_dir, not_after(as_of)))?;
     let as_of = settle_as_of(&data, as_of, timings)?;
+    // Churn after the as-of date was not known then: no feature or label may see it
+    // (training labels end by the as-of date anyway; this makes it hold by construction).
+    data.accounts
+        .forget_churn_after(date_to_micros(as_of), &mut data.set_aside);
     let plan = plan(as_of)?;
     let matrix = timings.time("features", || features::build(&data, &plan, progress))?;
-    let mut data = data;
     data.tickets.release_rows();
     return_freed_memory();
     Ok(Prepared { data, plan, matrix })
