@@ -493,3 +493,59 @@ fn churn_after_an_earlier_as_of_date_labels_nothing_and_is_reported() {
     assert_eq!(entry["row_kept"], true);
     assert!(entry["rows"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn a_refused_run_leaves_latest_at_the_published_model() {
+    let out = tempfile::tempdir().unwrap();
+    let models = out.path().join("models");
+    let latest = || std::fs::read_to_string(models.join("latest")).unwrap();
+    run_on(generated_data(), out.path(), &[]).success();
+    let published = latest();
+    // Another alpha grid trains another model, which the gate refuses.
+    let refused = run_on(
+        generated_data(),
+        out.path(),
+        &["--min-auc", "0.999", "--alphas", "3"],
+    )
+    .code(4)
+    .stderr(predicate::str::contains("below the floor 0.999"))
+    .get_output()
+    .clone();
+    assert_eq!(latest(), published, "latest still names the published model");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not made latest"), "{stderr}");
+    let files: Vec<String> = std::fs::read_dir(&models)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(files.len(), 2, "the refused model's file stays: {files:?}");
+
+    // The next scoring run uses the published model, not the refused one.
+    let scored = out.path().join("scored");
+    churn()
+        .args(["score", "--data"])
+        .arg(generated_data())
+        .arg("--models")
+        .arg(&models)
+        .arg("--out")
+        .arg(&scored)
+        .assert()
+        .success();
+    assert_eq!(
+        format!("{}.json\n", manifest_of(&scored)["model"]["model_version"].as_str().unwrap()),
+        published
+    );
+
+    // A run that publishes moves latest; `churn train` alone always does.
+    run_on(generated_data(), out.path(), &["--alphas", "3"]).success();
+    assert_ne!(latest(), published);
+    churn()
+        .args(["train", "--data"])
+        .arg(generated_data())
+        .arg("--models")
+        .arg(&models)
+        .assert()
+        .success();
+    assert_eq!(latest(), published);
+}

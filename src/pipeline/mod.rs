@@ -25,7 +25,7 @@ pub use error::{Error, GateRefusal};
 pub use model_source::{load_model, ModelSource};
 pub use prepare::{labelled_x, prepare, Prepared};
 pub use publish::{Publication, RunOutcome};
-pub use train::{describe, train, TrainOutcome};
+pub use train::{describe, train, train_candidate, TrainOutcome};
 
 use crate::actions::PlaybookSettings;
 use crate::features::PlanSettings;
@@ -110,7 +110,7 @@ fn run_data_folder(
         }
         None => {
             let p = prepare(dir, s.as_of, &s.plan, &mut t, progress)?;
-            let out = train(&p, &s.train, &s.models_dir, &mut t)?;
+            let out = train_candidate(&p, &s.train, &s.models_dir, &mut t)?;
             (p, out.model, out.path, out.warnings)
         }
     };
@@ -149,7 +149,38 @@ fn run_data_folder(
         warnings,
         features_table: None,
     };
-    publish::publish(s, publication, started_at, t)
+    let published = publish::publish(s, publication, started_at, t);
+    if trained_in_this_run {
+        point_latest_if_published(&model, &s.models_dir, published.is_ok())?;
+    }
+    published
+}
+
+/// Points `latest` at the model this run trained, once the run is published; a run
+/// that was not (the quality gate refused it, or writing failed) leaves `latest` as
+/// it was, so the next `churn score` keeps the model last published.
+fn point_latest_if_published(
+    model: &crate::model::ChurnModel,
+    models_dir: &Path,
+    published: bool,
+) -> Result<(), Error> {
+    let file = model.file_name();
+    let latest = models_dir.join(crate::model::LATEST);
+    if published {
+        model.make_latest(models_dir)?;
+        tracing::info!(model = %model.model_version, "{} now names {file}", latest.display());
+        return Ok(());
+    }
+    let unchanged = match crate::model::ChurnModel::latest_name(models_dir) {
+        Some(name) => format!("{} still names {name}", latest.display()),
+        None => format!("there is no {} yet", latest.display()),
+    };
+    tracing::warn!(
+        model = %model.model_version,
+        "model saved as {} but not made latest, as the run was not published: {unchanged}",
+        models_dir.join(&file).display(),
+    );
+    Ok(())
 }
 
 fn run_table(
