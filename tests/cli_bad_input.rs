@@ -341,7 +341,15 @@ fn a_model_whose_features_do_not_match_is_refused() {
     churn()
         .args(["train", "--features"])
         .arg(&csv)
-        .args(["--label", "churned", "--id", "id", "--models"])
+        .args([
+            "--label",
+            "churned",
+            "--id",
+            "id",
+            "--as-of",
+            "2026-01-01",
+            "--models",
+        ])
         .arg(&models)
         .assert()
         .success();
@@ -420,7 +428,12 @@ fn a_scheduled_cancellation_keeps_the_account_active_and_scored() {
     .unwrap();
     let churned = churned.as_primitive::<TimestampMicrosecondType>();
     let now = chrono::Utc::now().timestamp_micros();
-    let later = [now + 60 * DAY, now + 400 * DAY, 253_402_214_400_000_000, now + 3 * DAY];
+    let later = [
+        now + 60 * DAY,
+        now + 400 * DAY,
+        253_402_214_400_000_000,
+        now + 3 * DAY,
+    ];
     let active: Vec<usize> = (0..b.num_rows())
         .filter(|&i| churned.is_null(i))
         .take(later.len())
@@ -451,14 +464,18 @@ fn a_scheduled_cancellation_keeps_the_account_active_and_scored() {
 
     // The accounts are scored as active, and nothing of the scheduled dates reached
     // the features or the labels: the same model and the same scores as without them.
-    let risk = |dir: &Path| std::fs::read(dir.join("run_date=2026-11-01/account_risk.csv")).unwrap();
+    let risk =
+        |dir: &Path| std::fs::read(dir.join("run_date=2026-11-01/account_risk.csv")).unwrap();
     let scored = String::from_utf8(risk(&out)).unwrap();
     for id in &ids {
         assert!(scored.contains(&format!("\n{id},")), "{id} not scored");
     }
     assert!(risk(&out) == risk(&asis), "the scores changed");
     let m = manifest_of(&out);
-    assert_eq!(m["model"]["model_version"], manifest_of(&asis)["model"]["model_version"]);
+    assert_eq!(
+        m["model"]["model_version"],
+        manifest_of(&asis)["model"]["model_version"]
+    );
     let entries = m["set_aside"].as_array().unwrap();
     let entry = entries
         .iter()
@@ -468,7 +485,9 @@ fn a_scheduled_cancellation_keeps_the_account_active_and_scored() {
     assert_eq!(entry["row_kept"], true);
     assert_eq!(entry["rows"], 4);
     assert!(
-        !entries.iter().any(|e| e["reason"].as_str().unwrap().contains("unknown account")),
+        !entries
+            .iter()
+            .any(|e| e["reason"].as_str().unwrap().contains("unknown account")),
         "{entries:#?}"
     );
 }
@@ -511,7 +530,11 @@ fn a_refused_run_leaves_latest_at_the_published_model() {
     .stderr(predicate::str::contains("below the floor 0.999"))
     .get_output()
     .clone();
-    assert_eq!(latest(), published, "latest still names the published model");
+    assert_eq!(
+        latest(),
+        published,
+        "latest still names the published model"
+    );
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("not made latest"), "{stderr}");
     let files: Vec<String> = std::fs::read_dir(&models)
@@ -533,7 +556,12 @@ fn a_refused_run_leaves_latest_at_the_published_model() {
         .assert()
         .success();
     assert_eq!(
-        format!("{}.json\n", manifest_of(&scored)["model"]["model_version"].as_str().unwrap()),
+        format!(
+            "{}.json\n",
+            manifest_of(&scored)["model"]["model_version"]
+                .as_str()
+                .unwrap()
+        ),
         published
     );
 

@@ -514,7 +514,10 @@ fn a_churn_date_after_the_as_of_date_is_ignored_and_the_account_kept() {
     let a = &data.accounts;
     assert_eq!(a.ids, vec!["A1", "A2", "A3"]);
     assert_eq!(a.churned_at, vec![None, Some(JAN1 + 20 * DAY), None]);
-    assert_eq!(data.set_aside.rows_for(Table::Accounts, CHURN_AFTER_AS_OF), 1);
+    assert_eq!(
+        data.set_aside.rows_for(Table::Accounts, CHURN_AFTER_AS_OF),
+        1
+    );
     assert_eq!(data.set_aside.rows(Table::Accounts), 0, "no row set aside");
     let (_, usage_aside) = data
         .usage

@@ -561,8 +561,8 @@ fn saving_a_file_leaves_latest_until_it_is_made_latest() {
         alphas: vec![3.0],
         ..TrainParams::default()
     };
-    let second = ChurnModel::new(train(&set, &params).unwrap(), meta("2026-04-01T02:00:00Z"))
-        .unwrap();
+    let second =
+        ChurnModel::new(train(&set, &params).unwrap(), meta("2026-04-01T02:00:00Z")).unwrap();
     assert_ne!(second.model_version, first.model_version);
     let path = second.save_file(dir.path()).unwrap();
     assert_eq!(ChurnModel::load(&path).unwrap(), second);

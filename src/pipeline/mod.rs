@@ -11,6 +11,7 @@
 
 mod as_of;
 mod error;
+mod model_checks;
 mod model_source;
 mod prepare;
 mod publish;
@@ -22,6 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub use as_of::{default_as_of, not_after, settle_as_of, AsOfError};
 pub use error::{Error, GateRefusal};
+pub use model_checks::{ModelCheckError, DEFAULT_MAX_MODEL_AGE_DAYS, MAX_MODEL_AGE_DAYS};
 pub use model_source::{load_model, ModelSource};
 pub use prepare::{labelled_x, prepare, Prepared};
 pub use publish::{Publication, RunOutcome};
@@ -59,6 +61,9 @@ pub struct RunSettings {
     pub train: TrainParams,
     /// Train a model, or score with a saved one.
     pub model: ModelSource,
+    /// A saved model trained more than this many days before the as-of date is
+    /// flagged with a warning (one trained after it is refused).
+    pub max_model_age_days: u32,
     pub tiers: TierSettings,
     pub playbook: PlaybookSettings,
     pub gate: GateSettings,
@@ -76,6 +81,7 @@ impl Check for RunSettings {
             self.plan.check()?;
             self.train.check()?;
         }
+        model_checks::check_max_age(self.max_model_age_days)?;
         self.tiers.check()?;
         self.playbook.check()?;
         self.gate.check()
@@ -104,9 +110,19 @@ fn run_data_folder(
     let loaded = t.time("load model", || load_model(&s.model, &s.models_dir))?;
     let (p, model, model_path, mut warnings) = match loaded {
         Some((model, path)) => {
-            // Scoring only: features at the as-of date, with the model's horizon.
-            let p = prepare::prepare_scoring(dir, s.as_of, model.horizon_days, &mut t, progress)?;
-            (p, model, path, Vec::new())
+            // Scoring only: features at the as-of date, with the model's horizon, once
+            // the model is known to fit this build's contract and that date.
+            model_checks::check_contract(&model, &path)?;
+            let p = prepare::prepare_scoring(
+                dir,
+                s.as_of,
+                model.horizon_days,
+                |as_of| model_checks::check_not_after(&model, &path, as_of),
+                &mut t,
+                progress,
+            )?;
+            let old = model_checks::age_warning(&model, &path, p.plan.as_of, s.max_model_age_days)?;
+            (p, model, path, old.into_iter().collect())
         }
         None => {
             let p = prepare(dir, s.as_of, &s.plan, &mut t, progress)?;
@@ -118,7 +134,9 @@ fn run_data_folder(
     let (mut scores, scoring_warnings) = t.time("score", || {
         crate::scoring::score(&p.data, &p.matrix, &model, &s.tiers)
     })?;
-    t.time("actions", || crate::actions::apply(&mut scores, &s.playbook));
+    t.time("actions", || {
+        crate::actions::apply(&mut scores, &s.playbook)
+    });
 
     let mut set_aside = p.data.set_aside.clone();
     set_aside.merge(p.matrix.usage_set_aside.clone());
@@ -197,13 +215,22 @@ fn run_table(
             reason: "scoring a feature table needs a model trained from one",
         })?;
     let prep = crate::byo::score::prepare(file, &model, &model_path, s.as_of, nps, &mut t)?;
+    // A feature-table model records no data contract: only its dates are checked.
+    let old = model_checks::check_date(&model, &model_path, prep.as_of, s.max_model_age_days)?;
     let (mut scores, scoring_warnings) = t.time("score", || {
-        crate::scoring::rank::rank(&model, prep.encoded.x.view(), &s.tiers, prep.as_of, |k, sc| {
-            prep.account(k, sc.contributions.row(k))
-        })
+        crate::scoring::rank::rank(
+            &model,
+            prep.encoded.x.view(),
+            &s.tiers,
+            prep.as_of,
+            |k, sc| prep.account(k, sc.contributions.row(k)),
+        )
     })?;
-    t.time("actions", || crate::actions::apply(&mut scores, &s.playbook));
-    let mut warnings = prep.warnings.clone();
+    t.time("actions", || {
+        crate::actions::apply(&mut scores, &s.playbook)
+    });
+    let mut warnings: Vec<String> = old.into_iter().collect();
+    warnings.extend(prep.warnings.iter().cloned());
     warnings.extend(scoring_warnings.iter().map(|w| w.to_string()));
     let surveys = prep.nps_answers();
     let publication = Publication {

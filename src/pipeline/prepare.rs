@@ -40,20 +40,23 @@ pub fn prepare(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Prepared, Error> {
     prepare_with(data_dir, as_of, timings, progress, |as_of| {
-        Plan::new(as_of, settings)
+        Ok(Plan::new(as_of, settings)?)
     })
 }
 
 /// Loads the data folder and builds features at the as-of date only (scoring with a
-/// saved model of horizon `horizon_days`).
-pub fn prepare_scoring(
+/// saved model of horizon `horizon_days`). `check` is told the as-of date once it is
+/// settled, before the features are built, and may refuse it.
+pub fn prepare_scoring<E: Into<Error>>(
     data_dir: &Path,
     as_of: Option<NaiveDate>,
     horizon_days: u32,
+    check: impl FnOnce(NaiveDate) -> Result<(), E>,
     timings: &mut Timings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Prepared, Error> {
     prepare_with(data_dir, as_of, timings, progress, |as_of| {
+        check(as_of).map_err(Into::into)?;
         Ok(Plan {
             as_of,
             horizon_days,
@@ -67,7 +70,7 @@ fn prepare_with(
     as_of: Option<NaiveDate>,
     timings: &mut Timings,
     progress: &(dyn Fn(u64) + Sync),
-    plan: impl FnOnce(NaiveDate) -> Result<Plan, crate::settings::SettingsError>,
+    plan: impl FnOnce(NaiveDate) -> Result<Plan, Error>,
 ) -> Result<Prepared, Error> {
     let mut data = timings.time("ingest", || ingest::load(data_dir, not_after(as_of)))?;
     let as_of = settle_as_of(&data, as_of, timings)?;
