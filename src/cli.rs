@@ -71,6 +71,9 @@ pub struct ScoreArgs {
     /// Folder where models are kept.
     #[arg(long, default_value = "models")]
     pub models: PathBuf,
+    /// Warn (log and manifest) when the model was trained more than this many days before the as-of date.
+    #[arg(long, default_value_t = churn::pipeline::DEFAULT_MAX_MODEL_AGE_DAYS)]
+    pub max_model_age_days: u32,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -98,6 +101,7 @@ impl ScoreArgs {
                 .model
                 .clone()
                 .map_or(ModelSource::Latest, ModelSource::File),
+            max_model_age_days: self.max_model_age_days,
             tiers: self.output.tiers(),
             playbook: self.output.playbook(),
             gate: self.output.gate(),
@@ -172,6 +176,8 @@ impl RunArgs {
             plan: self.plan.settings(),
             train: self.model.params(),
             model: ModelSource::Train,
+            // The run scores with the model it trains, as of its own date.
+            max_model_age_days: churn::pipeline::DEFAULT_MAX_MODEL_AGE_DAYS,
             tiers: self.output.tiers(),
             playbook: self.output.playbook(),
             gate: self.output.gate(),

@@ -45,7 +45,7 @@ fn iranian_churn_cross_validated_auc_is_in_the_reference_band() {
     churn()
         .args(["train", "--features"])
         .arg(&csv)
-        .args(["--label", "Churn", "--models"])
+        .args(["--label", "Churn", "--as-of", "2026-06-01", "--models"])
         .arg(&models)
         .assert()
         .success()
@@ -159,6 +159,8 @@ fn train_then_score_a_small_table_with_nps_actions() {
             "snapshot",
             "--folds",
             "4",
+            "--as-of",
+            "2026-01-01",
         ])
         .arg("--models")
         .arg(&models)
@@ -389,6 +391,8 @@ fn a_table_unlike_the_training_rows_is_not_published_unless_forced() {
             "customer",
             "--exclude",
             "snapshot",
+            "--as-of",
+            "2026-01-01",
             "--models",
         ])
         .arg(&models)
@@ -430,4 +434,54 @@ fn a_table_unlike_the_training_rows_is_not_published_unless_forced() {
     assert!(out
         .join("run_date=2026-02-01/account_risk.parquet")
         .is_file());
+}
+
+#[test]
+fn a_feature_table_model_is_checked_against_the_scored_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let panel = tmp.path().join("panel.csv");
+    let dates = ["2026-01-01", "2026-02-01", "2026-03-01"];
+    std::fs::write(&panel, customers(300, 3, &dates)).unwrap();
+    let models = tmp.path().join("models");
+    churn()
+        .args(["train", "--features"])
+        .arg(&panel)
+        .args([
+            "--label", "churned", "--id", "customer", "--date", "snapshot",
+            "--horizon-days", "30", "--models",
+        ])
+        .arg(&models)
+        .assert()
+        .success();
+    let score = |table: &Path, out: &str, args: &[&str]| {
+        churn()
+            .args(["score", "--features"])
+            .arg(table)
+            .arg("--models")
+            .arg(&models)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .args(args)
+            .assert()
+    };
+    // The model saw labels up to 2026-03-01: scoring an earlier date is refused.
+    score(&panel, "early", &["--as-of", "2026-02-01"])
+        .code(4)
+        .stderr(predicate::str::contains("as of 2026-03-01"))
+        .stderr(predicate::str::contains("2026-02-01"));
+    assert!(!tmp.path().join("early/run_date=2026-02-01").exists());
+
+    // Six months on, the model is old: scored, with a warning.
+    let later = tmp.path().join("later.csv");
+    std::fs::write(&later, customers(200, 5, &["2026-09-01"])).unwrap();
+    let old = "trained as of 2026-03-01, 184 days before the as-of date 2026-09-01";
+    score(&later, "later", &[])
+        .success()
+        .stderr(predicate::str::contains(old));
+    assert!(manifest(&tmp.path().join("later"))["warnings"]
+        .to_string()
+        .contains(old));
+    score(&later, "later2", &["--max-model-age-days", "200"])
+        .success()
+        .stderr(predicate::str::contains("days before the as-of date").not());
 }

@@ -371,7 +371,15 @@ fn a_model_whose_features_do_not_match_is_refused() {
     churn()
         .args(["train", "--features"])
         .arg(&csv)
-        .args(["--label", "churned", "--id", "id", "--models"])
+        .args([
+            "--label",
+            "churned",
+            "--id",
+            "id",
+            "--as-of",
+            "2026-01-01",
+            "--models",
+        ])
         .arg(&models)
         .assert()
         .success();
@@ -430,4 +438,172 @@ fn an_mrr_blanked_when_accounts_churned_is_reported_as_a_leak() {
     ));
     // The data as generated has no such feature.
     train(generated_data(), "clean").stderr(predicate::str::contains("alone separates").not());
+}
+
+#[test]
+fn a_scheduled_cancellation_keeps_the_account_active_and_scored() {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{TimeUnit, TimestampMicrosecondType};
+
+    let (tmp, data) = copy_of_generated_data();
+    // A CRM export that records cancellations scheduled for later: four accounts
+    // active at the as-of date (2026-11-01) get a churned_at after it, one of them
+    // after "now" too and one a far "never" date.
+    let path = data.join("accounts.parquet");
+    let b = read_parquet(&path);
+    let churned = arrow::compute::cast(
+        b.column_by_name("churned_at").unwrap(),
+        &arrow::datatypes::DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+    )
+    .unwrap();
+    let churned = churned.as_primitive::<TimestampMicrosecondType>();
+    let now = chrono::Utc::now().timestamp_micros();
+    let later = [
+        now + 60 * DAY,
+        now + 400 * DAY,
+        253_402_214_400_000_000,
+        now + 3 * DAY,
+    ];
+    let active: Vec<usize> = (0..b.num_rows())
+        .filter(|&i| churned.is_null(i))
+        .take(later.len())
+        .collect();
+    let scheduled: Vec<Option<i64>> = (0..b.num_rows())
+        .map(|i| match active.iter().position(|&a| a == i) {
+            Some(k) => Some(later[k]),
+            None => churned.is_valid(i).then(|| churned.value(i)),
+        })
+        .collect();
+    write_parquet(&path, &[with(&b, "churned_at", ts(&scheduled))]);
+    let ids = b.column_by_name("account_id").unwrap();
+    let ids = arrow::compute::cast(ids, &arrow::datatypes::DataType::Utf8).unwrap();
+    let ids: Vec<String> = active
+        .iter()
+        .map(|&i| ids.as_string::<i32>().value(i).to_string())
+        .collect();
+
+    let asis = tmp.path().join("asis");
+    let out = tmp.path().join("scheduled");
+    run_on(generated_data(), &asis, &[]).success();
+    run_on(&data, &out, &[])
+        .success()
+        .stderr(predicate::str::contains(
+            "value ignored: churned_at after the as-of date",
+        ))
+        .stderr(predicate::str::contains("unknown account").not());
+
+    // The accounts are scored as active, and nothing of the scheduled dates reached
+    // the features or the labels: the same model and the same scores as without them.
+    let risk =
+        |dir: &Path| std::fs::read(dir.join("run_date=2026-11-01/account_risk.csv")).unwrap();
+    let scored = String::from_utf8(risk(&out)).unwrap();
+    for id in &ids {
+        assert!(scored.contains(&format!("\n{id},")), "{id} not scored");
+    }
+    assert!(risk(&out) == risk(&asis), "the scores changed");
+    let m = manifest_of(&out);
+    assert_eq!(
+        m["model"]["model_version"],
+        manifest_of(&asis)["model"]["model_version"]
+    );
+    let entries = m["set_aside"].as_array().unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e["reason"] == "churned_at after the as-of date")
+        .unwrap_or_else(|| panic!("no entry: {entries:#?}"));
+    assert_eq!(entry["table"], "accounts");
+    assert_eq!(entry["row_kept"], true);
+    assert_eq!(entry["rows"], 4);
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e["reason"].as_str().unwrap().contains("unknown account")),
+        "{entries:#?}"
+    );
+}
+
+#[test]
+fn churn_after_an_earlier_as_of_date_labels_nothing_and_is_reported() {
+    // A backtest: at 2026-08-01 the cancellations that came later were not known.
+    let out = tempfile::tempdir().unwrap();
+    run_on(generated_data(), out.path(), &["--as-of", "2026-08-01"])
+        .success()
+        .stderr(predicate::str::contains(
+            "value ignored: churned_at after the as-of date",
+        ));
+    let m = manifest_of(out.path());
+    let entry = m["set_aside"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reason"] == "churned_at after the as-of date")
+        .cloned()
+        .expect("the later churn dates are counted");
+    assert_eq!(entry["row_kept"], true);
+    assert!(entry["rows"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_refused_run_leaves_latest_at_the_published_model() {
+    let out = tempfile::tempdir().unwrap();
+    let models = out.path().join("models");
+    let latest = || std::fs::read_to_string(models.join("latest")).unwrap();
+    run_on(generated_data(), out.path(), &[]).success();
+    let published = latest();
+    // Another alpha grid trains another model, which the gate refuses.
+    let refused = run_on(
+        generated_data(),
+        out.path(),
+        &["--min-auc", "0.999", "--alphas", "3"],
+    )
+    .code(4)
+    .stderr(predicate::str::contains("below the floor 0.999"))
+    .get_output()
+    .clone();
+    assert_eq!(
+        latest(),
+        published,
+        "latest still names the published model"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not made latest"), "{stderr}");
+    let files: Vec<String> = std::fs::read_dir(&models)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(files.len(), 2, "the refused model's file stays: {files:?}");
+
+    // The next scoring run uses the published model, not the refused one.
+    let scored = out.path().join("scored");
+    churn()
+        .args(["score", "--data"])
+        .arg(generated_data())
+        .arg("--models")
+        .arg(&models)
+        .arg("--out")
+        .arg(&scored)
+        .assert()
+        .success();
+    assert_eq!(
+        format!(
+            "{}.json\n",
+            manifest_of(&scored)["model"]["model_version"]
+                .as_str()
+                .unwrap()
+        ),
+        published
+    );
+
+    // A run that publishes moves latest; `churn train` alone always does.
+    run_on(generated_data(), out.path(), &["--alphas", "3"]).success();
+    assert_ne!(latest(), published);
+    churn()
+        .args(["train", "--data"])
+        .arg(generated_data())
+        .arg("--models")
+        .arg(&models)
+        .assert()
+        .success();
+    assert_eq!(latest(), published);
 }

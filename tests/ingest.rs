@@ -514,3 +514,53 @@ fn ticket_categories_are_normalised_and_numbered_in_order_of_first_appearance() 
         ]
     );
 }
+
+#[test]
+fn a_churn_date_after_the_as_of_date_is_ignored_and_the_account_kept() {
+    use churn::ingest::accounts::CHURN_AFTER_AS_OF;
+    let f = Fixture::new();
+    // A3 has a cancellation scheduled after "now" (the load's not_after).
+    f.put(
+        "accounts",
+        &[with(
+            &accounts_batch(),
+            "churned_at",
+            ts(&[None, Some(JAN1 + 20 * DAY), Some(JAN1 + 100 * DAY)]),
+        )],
+    );
+    let mut data = ingest::load(f.path(), JAN1 + 40 * DAY).unwrap();
+    let a = &data.accounts;
+    assert_eq!(a.ids, vec!["A1", "A2", "A3"]);
+    assert_eq!(a.churned_at, vec![None, Some(JAN1 + 20 * DAY), None]);
+    assert_eq!(
+        data.set_aside.rows_for(Table::Accounts, CHURN_AFTER_AS_OF),
+        1
+    );
+    assert_eq!(data.set_aside.rows(Table::Accounts), 0, "no row set aside");
+    let (_, usage_aside) = data
+        .usage
+        .fold(&data.accounts, || (), |_, _| {}, &|_| {})
+        .unwrap();
+    assert_eq!(usage_aside.rows_for(Table::Usage, "unknown account_id"), 0);
+
+    // At an as-of date before A2's churn, that churn is not known either.
+    data.accounts
+        .forget_churn_after(JAN1 + 10 * DAY, &mut data.set_aside);
+    assert_eq!(data.accounts.churned_at, vec![None, None, None]);
+    assert!(data.accounts.active_at(1, JAN1 + 10 * DAY));
+    let e = data
+        .set_aside
+        .entries()
+        .find(|e| e.reason == CHURN_AFTER_AS_OF)
+        .unwrap();
+    assert!(e.row_kept);
+    assert_eq!(e.rows, 2);
+    assert_eq!(e.example.row, 2);
+    assert_eq!(e.example_value, "A2");
+    // A churn on the as-of instant itself is known.
+    let mut again = ingest::load(f.path(), JAN1 + 40 * DAY).unwrap();
+    again
+        .accounts
+        .forget_churn_after(JAN1 + 20 * DAY, &mut again.set_aside);
+    assert_eq!(again.accounts.churned_at[1], Some(JAN1 + 20 * DAY));
+}

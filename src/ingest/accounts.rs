@@ -5,7 +5,7 @@ use ahash::AHashMap;
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
 
-use super::columns::{instant_problem, instants, numbers, texts};
+use super::columns::{instant_problem, instants, min_instant, numbers, texts};
 use super::parts::BatchCtx;
 use super::set_aside::{RowRef, SetAside};
 use super::source::TableSource;
@@ -50,6 +50,26 @@ impl Accounts {
         self.started_at[i] <= t && self.churned_at[i].is_none_or(|c| c > t)
     }
 
+    /// Forgets every churn date after instant `t` (the run's as-of date), counting
+    /// each in `set_aside` as a value ignored: a cancellation scheduled for later was
+    /// not known at `t`, so the account is active there and no label may see it.
+    pub fn forget_churn_after(&mut self, t: i64, set_aside: &mut SetAside) {
+        for (i, churn) in self.churned_at.iter_mut().enumerate() {
+            if churn.is_some_and(|c| c > t) {
+                *churn = None;
+                let at = &self.at[i];
+                set_aside.ignore_value(
+                    Table::Accounts,
+                    CHURN_AFTER_AS_OF,
+                    at.file_index,
+                    &at.file,
+                    at.row,
+                    || self.ids[i].clone(),
+                );
+            }
+        }
+    }
+
     fn push_part(&mut self, part: Accounts) -> Result<(), IngestError> {
         let base = self.ids.len();
         for (k, id) in part.ids.iter().enumerate() {
@@ -84,6 +104,10 @@ impl Accounts {
         Ok(())
     }
 }
+
+/// Why a churn date was ignored: it lies after the as-of date (or after now), a
+/// cancellation scheduled for later. The account is kept, active until then.
+pub const CHURN_AFTER_AS_OF: &str = "churned_at after the as-of date";
 
 /// Part of the accounts read from one chunk, with its set-aside rows.
 #[derive(Default)]
@@ -165,16 +189,29 @@ fn fill(
             );
             continue;
         }
-        let churn = churned.is_valid(i).then(|| churned.value(i));
-        if let Some(c) = churn {
-            if instant_problem(c, not_after).is_some() {
+        let mut churn = churned.is_valid(i).then(|| churned.value(i));
+        let mut scheduled = false;
+        match churn {
+            Some(c) if c < min_instant() => {
                 aside("churned_at out of range", id.to_string());
                 continue;
             }
-            if c < start {
+            // A scheduled cancellation (or a far "never" date): unknown at the as-of
+            // date, so the account stays, active.
+            Some(c) if instant_problem(c, not_after).is_some() => {
+                scheduled = true;
+                churn = None;
+            }
+            Some(c) if c < start => {
                 aside("churned_at before started_at", id.to_string());
                 continue;
             }
+            _ => {}
+        }
+        if scheduled {
+            s.ignore_value(t, CHURN_AFTER_AS_OF, ctx.file_index, ctx.path, row, || {
+                id.to_string()
+            });
         }
         // Optional values that break the contract are ignored; the account stays.
         let renewal_date = renewal

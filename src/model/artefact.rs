@@ -102,6 +102,15 @@ impl ChurnModel {
     /// Write `dir/<version>.json` and point `dir/latest` at it, each by temp file and
     /// rename, so a reader sees the old model or the new one, never half a file.
     pub fn save(&self, dir: &Path) -> Result<PathBuf, ModelError> {
+        let path = self.save_file(dir)?;
+        self.make_latest(dir)?;
+        Ok(path)
+    }
+
+    /// Write `dir/<version>.json` (temp file and rename) without moving `latest`: a
+    /// nightly run saves its model so, and points `latest` at it only once the run
+    /// is published.
+    pub fn save_file(&self, dir: &Path) -> Result<PathBuf, ModelError> {
         std::fs::create_dir_all(dir).map_err(|e| ModelError::io("creating", dir, e))?;
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| ModelError::InvalidData(format!("cannot serialise the model: {e}")))?;
@@ -117,10 +126,21 @@ impl ChurnModel {
         }
         let path = dir.join(self.file_name());
         write_atomic(&path, &json)?;
+        Ok(path)
+    }
+
+    /// Point `dir/latest` at this model's file (written by [`ChurnModel::save_file`]),
+    /// by temp file and rename.
+    pub fn make_latest(&self, dir: &Path) -> Result<(), ModelError> {
         let mut pointer = self.file_name().into_bytes();
         pointer.push(b'\n');
-        write_atomic(&dir.join(LATEST), &pointer)?;
-        Ok(path)
+        write_atomic(&dir.join(LATEST), &pointer)
+    }
+
+    /// The file name `dir/latest` holds, if it holds one.
+    pub fn latest_name(dir: &Path) -> Option<String> {
+        let name = std::fs::read_to_string(dir.join(LATEST)).ok()?;
+        Some(name.trim().to_string()).filter(|n| !n.is_empty())
     }
 
     pub fn load(path: &Path) -> Result<ChurnModel, ModelError> {

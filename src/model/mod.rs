@@ -47,7 +47,7 @@ mod transform;
 #[cfg(test)]
 mod tests;
 
-pub use artefact::{ChurnModel, ModelMeta, FORMAT_VERSION};
+pub use artefact::{ChurnModel, ModelMeta, FORMAT_VERSION, LATEST};
 pub use error::{ErrorKind, ModelError, ModelWarning};
 pub use fit::{fit as fit_design, gradient_norm, FitConfig, FitResult, Solver};
 pub use metrics::{CalibrationBin, LiftDecile, Metrics};

@@ -545,6 +545,34 @@ fn model_file_round_trips_with_identical_predictions() {
 }
 
 #[test]
+fn saving_a_file_leaves_latest_until_it_is_made_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = synthetic(1000, 0.2, 2, 16);
+    let first = ChurnModel::new(
+        train(&set, &TrainParams::default()).unwrap(),
+        meta("2026-04-01T02:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(ChurnModel::latest_name(dir.path()), None);
+    first.save(dir.path()).unwrap();
+    assert_eq!(ChurnModel::latest_name(dir.path()), Some(first.file_name()));
+
+    let params = TrainParams {
+        alphas: vec![3.0],
+        ..TrainParams::default()
+    };
+    let second =
+        ChurnModel::new(train(&set, &params).unwrap(), meta("2026-04-01T02:00:00Z")).unwrap();
+    assert_ne!(second.model_version, first.model_version);
+    let path = second.save_file(dir.path()).unwrap();
+    assert_eq!(ChurnModel::load(&path).unwrap(), second);
+    assert_eq!(ChurnModel::latest_name(dir.path()), Some(first.file_name()));
+    assert_eq!(ChurnModel::load_latest(dir.path()).unwrap(), first);
+    second.make_latest(dir.path()).unwrap();
+    assert_eq!(ChurnModel::load_latest(dir.path()).unwrap(), second);
+}
+
+#[test]
 fn damaged_or_missing_model_files_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let set = synthetic(1000, 0.2, 2, 15);

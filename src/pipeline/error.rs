@@ -9,6 +9,7 @@ use crate::report::ReportError;
 use crate::settings::SettingsError;
 
 use super::as_of::AsOfError;
+use super::model_checks::ModelCheckError;
 
 /// The quality gate's refusal: the run is not published.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -29,6 +30,10 @@ pub enum Error {
     Plan(#[from] crate::features::PlanError),
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// A saved model that does not fit the run: trained after the scored date, or on
+    /// another data contract.
+    #[error(transparent)]
+    ModelCheck(#[from] ModelCheckError),
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("cannot render the report: {0}")]
@@ -55,6 +60,7 @@ impl Error {
                 model::ErrorKind::InvalidData => ErrorKind::Data,
                 _ => ErrorKind::Model,
             },
+            Error::ModelCheck(_) => ErrorKind::Model,
             Error::Output(_) | Error::Report(_) => ErrorKind::Io,
             Error::Byo(e) => e.kind(),
             Error::QualityGate(_) => ErrorKind::Model,

@@ -11,6 +11,7 @@
 
 mod as_of;
 mod error;
+mod model_checks;
 mod model_source;
 mod prepare;
 mod publish;
@@ -22,10 +23,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub use as_of::{default_as_of, not_after, settle_as_of, AsOfError, Settled};
 pub use error::{Error, GateRefusal};
+pub use model_checks::{ModelCheckError, DEFAULT_MAX_MODEL_AGE_DAYS, MAX_MODEL_AGE_DAYS};
 pub use model_source::{load_model, ModelSource};
 pub use prepare::{labelled_x, prepare, Prepared};
 pub use publish::{Publication, RunOutcome};
-pub use train::{describe, train, TrainOutcome};
+pub use train::{describe, train, train_candidate, TrainOutcome};
 
 use crate::actions::PlaybookSettings;
 use crate::features::PlanSettings;
@@ -59,6 +61,9 @@ pub struct RunSettings {
     pub train: TrainParams,
     /// Train a model, or score with a saved one.
     pub model: ModelSource,
+    /// A saved model trained more than this many days before the as-of date is
+    /// flagged with a warning (one trained after it is refused).
+    pub max_model_age_days: u32,
     pub tiers: TierSettings,
     pub playbook: PlaybookSettings,
     pub gate: GateSettings,
@@ -76,6 +81,7 @@ impl Check for RunSettings {
             self.plan.check()?;
             self.train.check()?;
         }
+        model_checks::check_max_age(self.max_model_age_days)?;
         self.tiers.check()?;
         self.playbook.check()?;
         self.gate.check()
@@ -104,13 +110,23 @@ fn run_data_folder(
     let loaded = t.time("load model", || load_model(&s.model, &s.models_dir))?;
     let (mut p, model, model_path, mut warnings) = match loaded {
         Some((model, path)) => {
-            // Scoring only: features at the as-of date, with the model's horizon.
-            let p = prepare::prepare_scoring(dir, s.as_of, model.horizon_days, &mut t, progress)?;
-            (p, model, path, Vec::new())
+            // Scoring only: features at the as-of date, with the model's horizon, once
+            // the model is known to fit this build's contract and that date.
+            model_checks::check_contract(&model, &path)?;
+            let p = prepare::prepare_scoring(
+                dir,
+                s.as_of,
+                model.horizon_days,
+                |as_of| model_checks::check_not_after(&model, &path, as_of),
+                &mut t,
+                progress,
+            )?;
+            let old = model_checks::age_warning(&model, &path, p.plan.as_of, s.max_model_age_days)?;
+            (p, model, path, old.into_iter().collect())
         }
         None => {
             let p = prepare(dir, s.as_of, &s.plan, &mut t, progress)?;
-            let out = train(&p, &s.train, &s.models_dir, &mut t)?;
+            let out = train_candidate(&p, &s.train, &s.models_dir, &mut t)?;
             (p, out.model, out.path, out.warnings)
         }
     };
@@ -119,7 +135,9 @@ fn run_data_folder(
     let (mut scores, scoring_warnings) = t.time("score", || {
         crate::scoring::score(&p.data, &p.matrix, &model, &s.tiers)
     })?;
-    t.time("actions", || crate::actions::apply(&mut scores, &s.playbook));
+    t.time("actions", || {
+        crate::actions::apply(&mut scores, &s.playbook)
+    });
 
     let mut set_aside = p.data.set_aside.clone();
     set_aside.merge(p.matrix.usage_set_aside.clone());
@@ -150,7 +168,38 @@ fn run_data_folder(
         warnings,
         features_table: None,
     };
-    publish::publish(s, publication, started_at, t)
+    let published = publish::publish(s, publication, started_at, t);
+    if trained_in_this_run {
+        point_latest_if_published(&model, &s.models_dir, published.is_ok())?;
+    }
+    published
+}
+
+/// Points `latest` at the model this run trained, once the run is published; a run
+/// that was not (the quality gate refused it, or writing failed) leaves `latest` as
+/// it was, so the next `churn score` keeps the model last published.
+fn point_latest_if_published(
+    model: &crate::model::ChurnModel,
+    models_dir: &Path,
+    published: bool,
+) -> Result<(), Error> {
+    let file = model.file_name();
+    let latest = models_dir.join(crate::model::LATEST);
+    if published {
+        model.make_latest(models_dir)?;
+        tracing::info!(model = %model.model_version, "{} now names {file}", latest.display());
+        return Ok(());
+    }
+    let unchanged = match crate::model::ChurnModel::latest_name(models_dir) {
+        Some(name) => format!("{} still names {name}", latest.display()),
+        None => format!("there is no {} yet", latest.display()),
+    };
+    tracing::warn!(
+        model = %model.model_version,
+        "model saved as {} but not made latest, as the run was not published: {unchanged}",
+        models_dir.join(&file).display(),
+    );
+    Ok(())
 }
 
 fn run_table(
@@ -167,13 +216,22 @@ fn run_table(
             reason: "scoring a feature table needs a model trained from one",
         })?;
     let prep = crate::byo::score::prepare(file, &model, &model_path, s.as_of, nps, &mut t)?;
+    // A feature-table model records no data contract: only its dates are checked.
+    let old = model_checks::check_date(&model, &model_path, prep.as_of, s.max_model_age_days)?;
     let (mut scores, scoring_warnings) = t.time("score", || {
-        crate::scoring::rank::rank(&model, prep.encoded.x.view(), &s.tiers, prep.as_of, |k, sc| {
-            prep.account(k, sc.contributions.row(k))
-        })
+        crate::scoring::rank::rank(
+            &model,
+            prep.encoded.x.view(),
+            &s.tiers,
+            prep.as_of,
+            |k, sc| prep.account(k, sc.contributions.row(k)),
+        )
     })?;
-    t.time("actions", || crate::actions::apply(&mut scores, &s.playbook));
-    let mut warnings = prep.warnings.clone();
+    t.time("actions", || {
+        crate::actions::apply(&mut scores, &s.playbook)
+    });
+    let mut warnings: Vec<String> = old.into_iter().collect();
+    warnings.extend(prep.warnings.iter().cloned());
     warnings.extend(scoring_warnings.iter().map(|w| w.to_string()));
     let surveys = prep.nps_answers();
     let publication = Publication {

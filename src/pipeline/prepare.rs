@@ -8,6 +8,7 @@ use super::as_of::{not_after, settle_as_of, Settled};
 use super::Error;
 use crate::features::{self, DataSpan, FeatureMatrix, Plan, PlanSettings};
 use crate::ingest::{self, Dataset};
+use crate::time::date_to_micros;
 use crate::timing::Timings;
 
 /// Inputs loaded and features built.
@@ -53,15 +54,18 @@ pub fn prepare(
 }
 
 /// Loads the data folder and builds features at the as-of date only (scoring with a
-/// saved model of horizon `horizon_days`).
-pub fn prepare_scoring(
+/// saved model of horizon `horizon_days`). `check` is told the as-of date once it is
+/// settled, before the features are built, and may refuse it.
+pub fn prepare_scoring<E: Into<Error>>(
     data_dir: &Path,
     as_of: Option<NaiveDate>,
     horizon_days: u32,
+    check: impl FnOnce(NaiveDate) -> Result<(), E>,
     timings: &mut Timings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Prepared, Error> {
     prepare_with(data_dir, as_of, timings, progress, |_, settled| {
+        check(settled.as_of).map_err(Into::into)?;
         Ok(Plan {
             as_of: settled.as_of,
             horizon_days,
@@ -77,11 +81,14 @@ fn prepare_with(
     progress: &(dyn Fn(u64) + Sync),
     plan: impl FnOnce(&Dataset, &Settled) -> Result<Plan, Error>,
 ) -> Result<Prepared, Error> {
-    let data = timings.time("ingest", || ingest::load(data_dir, not_after(as_of)))?;
+    let mut data = timings.time("ingest", || ingest::load(data_dir, not_after(as_of)))?;
     let settled = settle_as_of(&data, as_of, timings)?;
+    // Churn after the as-of date was not known then: no feature or label may see it
+    // (training labels end by the as-of date anyway; this makes it hold by construction).
+    data.accounts
+        .forget_churn_after(date_to_micros(settled.as_of), &mut data.set_aside);
     let plan = plan(&data, &settled)?;
     let matrix = timings.time("features", || features::build(&data, &plan, progress))?;
-    let mut data = data;
     data.tickets.release_rows();
     return_freed_memory();
     Ok(Prepared {

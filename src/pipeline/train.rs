@@ -68,8 +68,23 @@ fn metadata(p: &Prepared) -> BTreeMap<String, String> {
     extra
 }
 
-/// Trains on the labelled rows of `p` and saves the model under `models_dir`.
+/// Trains on the labelled rows of `p`, saves the model under `models_dir` and points
+/// `latest` at it (`churn train`).
 pub fn train(
+    p: &Prepared,
+    params: &TrainParams,
+    models_dir: &Path,
+    timings: &mut Timings,
+) -> Result<TrainOutcome, Error> {
+    let out = train_candidate(p, params, models_dir, timings)?;
+    out.model.make_latest(models_dir)?;
+    Ok(out)
+}
+
+/// Trains on the labelled rows of `p` and saves the model file under `models_dir`,
+/// leaving `latest` as it is: a run points `latest` at its model only once the
+/// quality gate passed and the run folder is published.
+pub fn train_candidate(
     p: &Prepared,
     params: &TrainParams,
     models_dir: &Path,
@@ -84,7 +99,7 @@ pub fn train(
         extra: metadata(p),
     };
     let model = ChurnModel::new(trained, meta)?;
-    let path = timings.time("save model", || model.save(models_dir))?;
+    let path = timings.time("save model", || model.save_file(models_dir))?;
     Ok(TrainOutcome {
         model,
         path,

@@ -252,14 +252,29 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// One Parquet file read whole into one batch.
+/// Every row of a Parquet file, as one batch.
 pub fn read_parquet(path: &Path) -> RecordBatch {
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-        std::fs::File::open(path).unwrap(),
+        File::open(path).unwrap(),
     )
     .unwrap()
     .build()
     .unwrap();
-    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
     arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
+/// The manifest of the one run folder under `out`.
+pub fn manifest_of(out: &Path) -> serde_json::Value {
+    let dir = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("run_date=")
+        })
+        .expect("a run folder");
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
