@@ -45,14 +45,27 @@ fn scored_drivers() -> Vec<(String, Vec<Driver>)> {
     let mut accounts = Vec::new();
     for batch in reader {
         let batch = batch.unwrap();
-        let ids = batch.column_by_name("account_id").unwrap().as_string::<i32>();
+        let ids = batch
+            .column_by_name("account_id")
+            .unwrap()
+            .as_string::<i32>();
         let lists = batch.column_by_name("drivers").unwrap().as_list::<i32>();
         for row in 0..batch.num_rows() {
             let items = lists.value(row);
             let items = items.as_struct();
-            let text = |name: &str| -> StringArray { items.column_by_name(name).unwrap().as_string::<i32>().clone() };
+            let text = |name: &str| -> StringArray {
+                items
+                    .column_by_name(name)
+                    .unwrap()
+                    .as_string::<i32>()
+                    .clone()
+            };
             let number = |name: &str| -> Float64Array {
-                items.column_by_name(name).unwrap().as_primitive::<Float64Type>().clone()
+                items
+                    .column_by_name(name)
+                    .unwrap()
+                    .as_primitive::<Float64Type>()
+                    .clone()
             };
             let (feature, group, sentence) = (text("feature"), text("group"), text("sentence"));
             let (value, reference, contribution) =
@@ -75,7 +88,15 @@ fn scored_drivers() -> Vec<(String, Vec<Driver>)> {
 }
 
 /// Words that call a value a deficit: a comparison or a shortfall.
-const DEFICIT: [&str; 7] = ["only ", "typical", "down from", "up from", "fewer", "below", "too "];
+const DEFICIT: [&str; 7] = [
+    "only ",
+    "typical",
+    "down from",
+    "up from",
+    "fewer",
+    "below",
+    "too ",
+];
 
 #[test]
 fn no_driver_contradicts_the_data() {
@@ -92,12 +113,18 @@ fn no_driver_contradicts_the_data() {
             let feature = by_name(&d.feature)
                 .unwrap_or_else(|| panic!("{id}: unknown feature {}", d.feature));
             assert!(groups.contains(&d.group), "{id}: group {}", d.group);
-            assert!(seen_groups.insert(&d.group), "{id}: group {} twice", d.group);
+            assert!(
+                seen_groups.insert(&d.group),
+                "{id}: group {} twice",
+                d.group
+            );
             assert!(d.contribution > 0.0, "{id}: {d:?} does not raise the risk");
             if k > 0 {
                 assert!(drivers[k - 1].contribution >= d.contribution, "{id}: order");
             }
-            let value = d.value.unwrap_or_else(|| panic!("{id}: {d:?} cites no value"));
+            let value = d
+                .value
+                .unwrap_or_else(|| panic!("{id}: {d:?} cites no value"));
             match (feature.direction, d.reference) {
                 (Direction::None, reference) => {
                     facts += 1;
@@ -113,10 +140,20 @@ fn no_driver_contradicts_the_data() {
                 }
                 (_, None) => panic!("{id}: {} has a direction but no reference", d.feature),
                 (Direction::HigherIsRiskier, Some(r)) => {
-                    assert!(value > r, "{id}: {} {value} is not above {r}: {}", d.feature, d.sentence)
+                    assert!(
+                        value > r,
+                        "{id}: {} {value} is not above {r}: {}",
+                        d.feature,
+                        d.sentence
+                    )
                 }
                 (Direction::LowerIsRiskier, Some(r)) => {
-                    assert!(value < r, "{id}: {} {value} is not below {r}: {}", d.feature, d.sentence)
+                    assert!(
+                        value < r,
+                        "{id}: {} {value} is not below {r}: {}",
+                        d.feature,
+                        d.sentence
+                    )
                 }
             }
             compared += usize::from(d.sentence.contains("(typical: "));
@@ -129,5 +166,8 @@ fn no_driver_contradicts_the_data() {
     }
     // Every kind of driver occurs, so the checks above are not vacuous.
     assert!(all > accounts.len(), "{all} drivers");
-    assert!(compared > 0 && earlier > 0 && facts > 0, "{compared} {earlier} {facts}");
+    assert!(
+        compared > 0 && earlier > 0 && facts > 0,
+        "{compared} {earlier} {facts}"
+    );
 }

@@ -55,7 +55,9 @@ fn candidate(i: usize, c: f64, cx: &Context) -> Option<Candidate> {
         Some(r) => feature.direction.adverse(value, r),
         // A fact the account has: a flag only when set ("monthly contract"), since an
         // unset one's words tell of something else (the latest NPS answer).
-        None => feature.direction == Direction::None && (feature.unit != Unit::Flag || value != 0.0),
+        None => {
+            feature.direction == Direction::None && (feature.unit != Unit::Flag || value != 0.0)
+        }
     };
     shown.then_some(Candidate {
         source: i,

@@ -135,7 +135,11 @@ pub fn score(
         let feats: Vec<f64> = matrix.x.row(r).to_vec();
         let medians = peers
             .as_ref()
-            .map(|p| p.medians(a.plan[i].as_deref(), a.segment[i].as_deref()).values.as_slice())
+            .map(|p| {
+                p.medians(a.plan[i].as_deref(), a.segment[i].as_deref())
+                    .values
+                    .as_slice()
+            })
             .unwrap_or_default();
         let context = drivers::Context {
             x: &feats,
@@ -144,8 +148,7 @@ pub fn score(
             seats: a.seats[i],
             horizon_days: model.horizon_days,
         };
-        let drivers =
-            drivers::drivers(scored.contributions.row(k), &context, DRIVERS_PER_ACCOUNT);
+        let drivers = drivers::drivers(scored.contributions.row(k), &context, DRIVERS_PER_ACCOUNT);
         let nps = matrix.latest_nps[r].map(|s| s as usize);
         let nps_score = nps.map(|s| data.surveys.score[s]);
         let csat = feats[f::CSAT_PCT_180D];

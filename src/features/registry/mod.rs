@@ -25,8 +25,8 @@ mod wording;
 use crate::model::{FeatureSpec, Transform};
 
 pub use docs::markdown;
-pub use source::{Aggregate, Computation, Empty, Table, Window};
 pub use reference::{against, Against};
+pub use source::{Aggregate, Computation, Empty, Table, Window};
 pub use wording::{compared, sentence, SentenceContext};
 
 /// One feature, declared once.

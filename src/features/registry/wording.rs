@@ -96,11 +96,7 @@ fn below_usual(sentence: String) -> String {
     let end = sentence[start..]
         .find(' ')
         .map_or(sentence.len(), |e| start + e);
-    let (before, number, after) = (
-        &sentence[..start],
-        &sentence[start..end],
-        &sentence[end..],
-    );
+    let (before, number, after) = (&sentence[..start], &sentence[start..end], &sentence[end..]);
     if number != "0" {
         format!("{before}only {number}{after}")
     } else if before.is_empty() {

@@ -167,7 +167,8 @@ fn facts_are_stated_never_compared() {
     assert!(r.drivers().is_empty());
     // A comparison is preferred to a fact of the same group.
     let mut r = Row::new();
-    r.set(f::TICKETS_90D, 5.0, 0.6).set(f::OPEN_TICKETS, 2.0, 0.1);
+    r.set(f::TICKETS_90D, 5.0, 0.6)
+        .set(f::OPEN_TICKETS, 2.0, 0.1);
     assert_eq!(sentences(&r.drivers()), ["2 tickets open (typical: 0)"]);
     r.set(f::OPEN_TICKETS, 0.0, -0.1);
     assert_eq!(

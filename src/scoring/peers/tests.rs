@@ -76,7 +76,10 @@ fn medians_per_plan_among_retained_training_rows() {
     let pro = peers.medians(Some("Pro"), Some("SMB"));
     assert_eq!(pro.rows, 120);
     assert_eq!(value(pro, f::OPEN_URGENT_TICKETS), Some(11.0));
-    assert_eq!(value(peers.medians(Some("Basic"), None), f::USERS_30D), Some(2.0));
+    assert_eq!(
+        value(peers.medians(Some("Basic"), None), f::USERS_30D),
+        Some(2.0)
+    );
     // Tiny has 20 rows, too few: its segment's medians (Tiny's and the plan-less).
     assert!(!peers.plans.contains_key("Tiny"));
     let tiny = peers.medians(Some("Tiny"), Some("Enterprise"));
@@ -96,7 +99,9 @@ fn medians_per_plan_among_retained_training_rows() {
 #[test]
 fn peers_travel_in_the_model_metadata() {
     let keys = vec![(Some("Pro"), Some("SMB")); 100];
-    let rows: Vec<_> = (0..100u32).map(|i| (i, 0, Some(false), f64::from(i))).collect();
+    let rows: Vec<_> = (0..100u32)
+        .map(|i| (i, 0, Some(false), f64::from(i)))
+        .collect();
     let mut m = matrix(&rows);
     m.x[[3, f::NPS_LATEST]] = f64::NAN;
     let peers = Peers::of_training(&accounts(&keys), &m);

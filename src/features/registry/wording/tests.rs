@@ -155,12 +155,27 @@ fn every_feature_has_its_own_words() {
 #[test]
 fn a_low_amount_reads_off_its_first_number() {
     for (plain, low) in [
-        ("usage volume 550 in the last 30 days", "usage volume only 550 in the last 30 days"),
-        ("usage volume 0 in the last 30 days", "no usage volume in the last 30 days"),
-        ("0 active users in the last 30 days", "no active users in the last 30 days"),
-        ("active on 0 of the last 30 days", "active on none of the last 30 days"),
+        (
+            "usage volume 550 in the last 30 days",
+            "usage volume only 550 in the last 30 days",
+        ),
+        (
+            "usage volume 0 in the last 30 days",
+            "no usage volume in the last 30 days",
+        ),
+        (
+            "0 active users in the last 30 days",
+            "no active users in the last 30 days",
+        ),
+        (
+            "active on 0 of the last 30 days",
+            "active on none of the last 30 days",
+        ),
         // Nothing to call low.
-        ("active users unknown (no user_id in usage)", "active users unknown (no user_id in usage)"),
+        (
+            "active users unknown (no user_id in usage)",
+            "active users unknown (no user_id in usage)",
+        ),
     ] {
         assert_eq!(below_usual(plain.into()), low);
     }
@@ -229,12 +244,22 @@ fn a_trend_says_the_earlier_period() {
         "62 usage events in the last 30 days, down from 95 in the 30 days before"
     );
     assert_eq!(
-        cmp(f::EVENTS_30D, &x, earlier("a month over the last 90 days"), 95.33),
+        cmp(
+            f::EVENTS_30D,
+            &x,
+            earlier("a month over the last 90 days"),
+            95.33
+        ),
         "62 usage events in the last 30 days, down from 95.3 a month over the last 90 days"
     );
     x[f::EVENTS_7D] = 0.0;
     assert_eq!(
-        cmp(f::EVENTS_7D, &x, earlier("a week over the last 30 days"), 14.0),
+        cmp(
+            f::EVENTS_7D,
+            &x,
+            earlier("a week over the last 30 days"),
+            14.0
+        ),
         "no usage events in the last 7 days, down from 14 a week over the last 30 days"
     );
 }
