@@ -97,8 +97,11 @@ fn run_writes_the_run_folder_with_the_contract_schema() {
                     got,
                     vec![
                         ("feature", &DataType::Utf8),
+                        ("group", &DataType::Utf8),
                         ("value", &DataType::Float64),
-                        ("contribution", &DataType::Float64)
+                        ("reference", &DataType::Float64),
+                        ("contribution", &DataType::Float64),
+                        ("sentence", &DataType::Utf8)
                     ]
                 );
             }
@@ -120,6 +123,7 @@ fn run_writes_the_run_folder_with_the_contract_schema() {
         .map(|k| (k.key.clone(), k.value.clone()))
         .collect();
     assert_eq!(kv["churn.contract_version"].as_deref(), Some("1"));
+    assert_eq!(kv["churn.output_version"].as_deref(), Some("2"));
     assert_eq!(kv["churn.as_of"].as_deref(), Some("2026-11-01"));
     assert_eq!(kv["churn.horizon_days"].as_deref(), Some("90"));
     assert!(kv["churn.model_version"]
@@ -191,6 +195,7 @@ fn csv_and_parquet_hold_the_same_rows() {
         .unwrap()
         .as_string::<i32>();
     let issues = b.column_by_name("top_issues").unwrap().as_list::<i32>();
+    let drivers = b.column_by_name("drivers").unwrap().as_list::<i32>();
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(&r[0], ids.value(i));
         assert_eq!(r[6].parse::<f64>().unwrap(), p.value(i), "exact round trip");
@@ -201,6 +206,15 @@ fn csv_and_parquet_hold_the_same_rows() {
         let list = issues.value(i);
         let list: Vec<&str> = list.as_string::<i32>().iter().map(|s| s.unwrap()).collect();
         assert_eq!(r[15].to_string(), list.join("; "));
+        // The CSV's drivers are their sentences.
+        let items = drivers.value(i);
+        let sentences = items.as_struct().column_by_name("sentence").unwrap();
+        let sentences: Vec<&str> = sentences
+            .as_string::<i32>()
+            .iter()
+            .map(|s| s.unwrap())
+            .collect();
+        assert_eq!(r[16].to_string(), sentences.join("; "));
     }
 }
 

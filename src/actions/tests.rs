@@ -49,13 +49,17 @@ fn account(tier: RiskTier, p: f64, nps: Option<(f64, i64)>) -> AccountRisk {
         drivers: vec![
             Driver {
                 feature: "usage_trend_30d".into(),
+                group: "usage_trend".into(),
                 value: -0.6,
+                reference: Some(0.0),
                 contribution: 0.8,
                 sentence: "usage down 45% vs the previous 30 days".into(),
             },
             Driver {
                 feature: "seat_utilisation".into(),
+                group: "seats".into(),
                 value: 0.18,
+                reference: Some(0.6),
                 contribution: 0.5,
                 sentence: "seat utilisation 18%".into(),
             },

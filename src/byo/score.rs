@@ -258,7 +258,9 @@ fn nps_scores(
 
 /// Up to `DRIVERS_PER_ACCOUNT` source columns pushing row `k` towards churn the
 /// most: a categorical column's one-hot contributions are summed, so a driver reads
-/// "Contract: Month-to-month" rather than one indicator at a time.
+/// "Contract: Month-to-month" rather than one indicator at a time. A table has no
+/// registry, so each driver's group is its source column and a numeric one is
+/// compared with its training median.
 fn drivers(
     k: usize,
     spec: &EncoderSpec,
@@ -292,7 +294,9 @@ fn drivers(
                     };
                     Driver {
                         feature: name.clone(),
+                        group: name.clone(),
                         value: v,
+                        reference: Some(*median),
                         contribution,
                         sentence,
                     }
@@ -302,7 +306,9 @@ fn drivers(
                     match active {
                         Some(i) => Driver {
                             feature: enc.features[first + i].name.clone(),
+                            group: name.clone(),
                             value: 1.0,
+                            reference: None,
                             contribution,
                             sentence: format!("{name}: {}", encode::show_category(&categories[i])),
                         },
@@ -314,7 +320,9 @@ fn drivers(
                                 .unwrap_or(encode::BLANK);
                             Driver {
                                 feature: name.clone(),
+                                group: name.clone(),
                                 value: f64::NAN,
+                                reference: None,
                                 contribution,
                                 sentence: format!("{name}: {raw} (not seen in training)"),
                             }

@@ -15,6 +15,11 @@ use chrono::NaiveDate;
 
 use crate::scoring::{AccountRisk, Driver, Scores};
 
+/// The version of the output schema (the columns below, their types and CSV forms),
+/// separate from the input contract's version; raised with every change to either.
+/// Written to the Parquet footer as `churn.output_version`.
+pub const OUTPUT_SCHEMA_VERSION: &str = "2";
+
 /// One output row: a scored account and the run that scored it.
 #[derive(Clone, Copy)]
 pub struct Row<'a> {
@@ -35,8 +40,8 @@ pub enum Get {
     Date32(fn(Row) -> NaiveDate),
     /// List(Utf8). CSV: the items joined with "; ".
     Utf8List(for<'a> fn(Row<'a>) -> &'a [String]),
-    /// List(Struct) of [`DRIVER_FIELDS`]. CSV: `feature=value (+contribution)` per
-    /// driver (value empty when missing), joined with "; ".
+    /// List(Struct) of [`DRIVER_FIELDS`]. CSV: the drivers' sentences, joined with
+    /// "; ".
     Drivers(for<'a> fn(Row<'a>) -> &'a [Driver]),
 }
 
@@ -178,7 +183,7 @@ pub const COLUMNS: &[Column] = &[
         get: Get::Drivers(|r| &r.account.drivers),
         nullable: false,
         csv: Csv::Guarded,
-        doc: "the features that push this account's risk most",
+        doc: "the groups of features that push this account's risk most, each shown by a value on the risky side of its reference",
     },
     Column {
         name: "model_version",
@@ -216,19 +221,37 @@ pub const DRIVER_FIELDS: &[DriverField] = &[
         name: "feature",
         get: DriverGet::Utf8(|d| &d.feature),
         nullable: false,
-        doc: "the feature's name",
+        doc: "the feature the sentence cites",
+    },
+    DriverField {
+        name: "group",
+        get: DriverGet::Utf8(|d| &d.group),
+        nullable: false,
+        doc: "the group of related features the driver stands for (usage_trend, support_load, ...); in a bring-your-own run, the source column",
     },
     DriverField {
         name: "value",
         get: DriverGet::Float64(|d| (!d.value.is_nan()).then_some(d.value)),
         nullable: true,
-        doc: "the feature's raw value for this account; null when the feature is missing",
+        doc: "the cited feature's raw value for this account; null when the feature is missing",
+    },
+    DriverField {
+        name: "reference",
+        get: DriverGet::Float64(|d| d.reference.filter(|r| !r.is_nan())),
+        nullable: true,
+        doc: "what the value is compared with (see Drivers below); null for a fact",
     },
     DriverField {
         name: "contribution",
         get: DriverGet::Float64(|d| Some(d.contribution)),
         nullable: false,
-        doc: "coefficient x standardised deviation from the training mean (log-odds)",
+        doc: "the group's contribution: the sum over its features of coefficient x standardised deviation from the training mean (log-odds)",
+    },
+    DriverField {
+        name: "sentence",
+        get: DriverGet::Utf8(|d| &d.sentence),
+        nullable: false,
+        doc: "the driver in words, with its comparison",
     },
 ];
 
@@ -334,7 +357,7 @@ impl Column {
             Get::Utf8List(get) => get(r).join("; "),
             Get::Drivers(get) => get(r)
                 .iter()
-                .map(driver_cell)
+                .map(|d| d.sentence.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
         };
@@ -343,16 +366,6 @@ impl Column {
             Csv::Guarded => guard(cell),
         }
     }
-}
-
-/// `feature=value (+contribution)`, the value empty when the feature is missing.
-fn driver_cell(d: &Driver) -> String {
-    let v = if d.value.is_nan() {
-        String::new()
-    } else {
-        d.value.to_string()
-    };
-    format!("{}={v} ({:+})", d.feature, d.contribution)
 }
 
 /// A spreadsheet would run a cell starting with one of these as a formula; such cells

@@ -1,6 +1,6 @@
 //! A small scored run holding every kind of value the risk table must write: text that
 //! a spreadsheet would run as a formula, quotes and commas, missing values of every
-//! optional column, empty lists, and a driver whose feature value is missing.
+//! optional column, empty lists, and a driver whose value and reference are missing.
 
 use chrono::NaiveDate;
 
@@ -8,10 +8,12 @@ use crate::actions::Action;
 use crate::contract::NpsCategory;
 use crate::scoring::{AccountRisk, Driver, RiskTier, Scores, Thresholds};
 
-fn driver(feature: &str, value: f64, contribution: f64) -> Driver {
+fn driver(feature: &str, value: f64, reference: Option<f64>, contribution: f64) -> Driver {
     Driver {
         feature: feature.into(),
+        group: format!("{feature} group"),
         value,
+        reference,
         contribution,
         sentence: format!("{feature} is unusual"),
     }
@@ -58,9 +60,9 @@ pub fn scores() -> Scores {
         nps_category: NpsCategory::Detractor,
         csat_pct: Some(87.5),
         drivers: vec![
-            driver("usage_trend_30d", -0.6, 0.8),
-            driver("csat_pct_180d", f64::NAN, 1e-7),
-            driver("open_tickets", 2.0, -0.25),
+            driver("quantity_30d", 55.0, Some(100.0), 0.8),
+            driver("csat_pct_180d", f64::NAN, None, 1e-7),
+            driver("open_tickets", 2.0, Some(0.0), -0.25),
         ],
         recommended_action: Action::CallImmediately,
         action_reason: "-usage down 45%, call this week".into(),
@@ -78,7 +80,7 @@ pub fn scores() -> Scores {
         nps_latest: Some(10.0),
         nps_category: NpsCategory::Promoter,
         csat_pct: Some(100.0),
-        drivers: vec![driver("=cmd", 1e21, 2.5)],
+        drivers: vec![driver("=cmd", 1e21, Some(-1.0), 2.5)],
         recommended_action: Action::FixIssues,
         action_reason: "fix the open \"integration\" issue".into(),
         top_issues: vec!["=SUM(A1)".into()],

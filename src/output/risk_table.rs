@@ -26,6 +26,10 @@ pub fn metadata(s: &Scores) -> Vec<(String, String)> {
             "churn.contract_version".into(),
             crate::contract::CONTRACT_VERSION.into(),
         ),
+        (
+            "churn.output_version".into(),
+            super::columns::OUTPUT_SCHEMA_VERSION.into(),
+        ),
         ("churn.model_version".into(), s.model_version.clone()),
         ("churn.as_of".into(), s.as_of.to_string()),
         ("churn.horizon_days".into(), s.horizon_days.to_string()),
@@ -87,8 +91,8 @@ mod tests {
         }
     }
 
-    /// The CSV as it has always been written: guards, quoting, empty cells for missing
-    /// values, "; "-joined lists and number formatting.
+    /// The CSV as it is written: guards, quoting, empty cells for missing values,
+    /// "; "-joined lists (the drivers as their sentences) and number formatting.
     #[test]
     fn csv_rows_are_pinned() {
         let bytes = csv_bytes(&fixture::scores()).unwrap();
@@ -100,12 +104,12 @@ mod tests {
             "'=A1,\"'=HYPERLINK(\"\"http://x\"\")\",'+SMB,'-Pro,'@dana,1234.5,0.7123456789,high,1,",
             "10552.6888872246,3,detractor,87.5,call_immediately,",
             "\"'-usage down 45%, call this week\",billing; performance,",
-            "usage_trend_30d=-0.6 (+0.8); csat_pct_180d= (+0.0000001); open_tickets=2 (-0.25),",
+            "quantity_30d is unusual; csat_pct_180d is unusual; open_tickets is unusual,",
             "m-20261101-abc123,2026-11-01\n",
             "A-0002,,,,,,0.3,low,2,,,unknown,,monitor,,,,m-20261101-abc123,2026-11-01\n",
             "B-2,\"Acme, \"\"Inc\"\"\r\nEU\",'\tMid-Market,\"'\rPlus\",Sam O'Neil,0,0.1,medium,3,0,10,",
             "promoter,100,fix_issues,\"fix the open \"\"integration\"\" issue\",'=SUM(A1),",
-            "'=cmd=1000000000000000000000 (+2.5),m-20261101-abc123,2026-11-01\n",
+            "'=cmd is unusual,m-20261101-abc123,2026-11-01\n",
         );
         assert_eq!(text, expected);
     }

@@ -40,7 +40,8 @@ fn train_on(m: &FeatureMatrix, params: &TrainParams) -> Result<model::Trained, m
 }
 
 /// What the model file records beside the fit: the training distribution (for the
-/// drift check), the contract version and the training dates.
+/// drift check), the retained peers' medians (for the drivers), the contract version
+/// and the training dates.
 fn metadata(p: &Prepared) -> BTreeMap<String, String> {
     let started = std::time::Instant::now();
     let reference =
@@ -51,6 +52,8 @@ fn metadata(p: &Prepared) -> BTreeMap<String, String> {
     );
     let mut extra = BTreeMap::new();
     let (key, json) = reference.to_metadata();
+    extra.insert(key, json);
+    let (key, json) = crate::scoring::Peers::of_training(&p.data.accounts, &p.matrix).to_metadata();
     extra.insert(key, json);
     extra.insert(
         "contract_version".to_string(),

@@ -101,7 +101,9 @@ fn account(rank: u32, a: &Acc) -> AccountRisk {
         drivers: vec![
             Driver {
                 feature: "usage_trend_30d".into(),
+                group: "usage_trend".into(),
                 value: -0.6,
+                reference: Some(0.0),
                 contribution: 0.8,
                 sentence: "usage down 45% <b>vs</b> the previous 30 days".into(),
             },
@@ -112,7 +114,9 @@ fn account(rank: u32, a: &Acc) -> AccountRisk {
                     "seat_utilisation"
                 }
                 .into(),
+                group: "seats".into(),
                 value: 0.18,
+                reference: Some(0.6),
                 contribution: 0.5,
                 sentence: "seat utilisation 18%".into(),
             },

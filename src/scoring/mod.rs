@@ -1,6 +1,8 @@
 //! Scoring: P(churn) for every account active at the as-of date, a risk tier and
 //! rank, revenue at risk, and the drivers behind each score in plain words.
 
+pub mod drivers;
+pub mod peers;
 pub mod rank;
 pub mod tiers;
 
@@ -13,20 +15,30 @@ use crate::ingest::Dataset;
 use crate::model::{ChurnModel, ModelError, ModelWarning};
 use crate::time::micros_to_date;
 
+pub use peers::{Peers, PEERS_KEY};
 pub use tiers::{RiskTier, Thresholds, TierSettings};
 
 /// Drivers kept per account.
 pub const DRIVERS_PER_ACCOUNT: usize = 3;
 
-/// A feature that pushes an account's risk up.
+/// A group of related features that pushes an account's risk up, and the feature
+/// value that shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Driver {
+    /// The feature the sentence cites.
     pub feature: String,
-    /// The feature's raw value for this account (NaN when missing).
+    /// The group of related features the driver stands for ("usage_trend"); in a
+    /// bring-your-own run, the source column.
+    pub group: String,
+    /// The cited feature's raw value for this account (NaN when missing).
     pub value: f64,
-    /// Coefficient x standardised deviation from the training mean (log-odds).
+    /// What the value is compared with; None for a fact.
+    pub reference: Option<f64>,
+    /// The group's contribution: the sum of its features' coefficient x standardised
+    /// deviation from the training mean (log-odds).
     pub contribution: f64,
-    /// The same, in words: "usage down 45% vs the previous 30 days".
+    /// The same, in words, with its comparison: "62 usage events in the last 30
+    /// days, down from 95 in the 30 days before".
     pub sentence: String,
 }
 
@@ -112,9 +124,8 @@ pub fn score(
     let (_, rows) = matrix.split();
     let x = matrix.x.select(ndarray::Axis(0), &rows);
     let a = &data.accounts;
-    // Training means, to say "only 3 ..." when a low amount is what raises the risk.
-    let means: Option<Vec<f64>> = crate::quality::Reference::of_model(model)
-        .map(|r| r.features.iter().map(|f| f.mean).collect());
+    // Peers of other columns (a file edited by hand) would compare the wrong values.
+    let peers = Peers::of_model(model).filter(|p| p.features == names);
     let as_of = matrix.plan.as_of;
     let as_of_day = crate::time::date_to_day(as_of);
     rank::rank(model, x.view(), tiers, as_of, |k, scored| {
@@ -122,30 +133,22 @@ pub fn score(
         let i = matrix.account[r] as usize;
         let p = scored.probabilities[k];
         let feats: Vec<f64> = matrix.x.row(r).to_vec();
-        let drivers = scored
-            .top_drivers(k, DRIVERS_PER_ACCOUNT)
-            .into_iter()
-            .filter(|&(_, c)| c > 0.0)
-            .map(|(fi, c)| {
-                let name = &scored.feature_names[fi];
-                let idx = FEATURES.iter().position(|d| d.name == name).unwrap_or(fi);
-                Driver {
-                    feature: name.clone(),
-                    value: feats[idx],
-                    contribution: c,
-                    sentence: crate::features::registry::sentence(
-                        idx,
-                        &feats,
-                        as_of_day,
-                        a.seats[i],
-                        means
-                            .as_ref()
-                            .and_then(|m| m.get(idx))
-                            .is_some_and(|&m| feats[idx] < m),
-                    ),
-                }
+        let medians = peers
+            .as_ref()
+            .map(|p| {
+                p.medians(a.plan[i].as_deref(), a.segment[i].as_deref())
+                    .values
+                    .as_slice()
             })
-            .collect();
+            .unwrap_or_default();
+        let context = drivers::Context {
+            x: &feats,
+            peers: medians,
+            as_of_day,
+            seats: a.seats[i],
+            horizon_days: model.horizon_days,
+        };
+        let drivers = drivers::drivers(scored.contributions.row(k), &context, DRIVERS_PER_ACCOUNT);
         let nps = matrix.latest_nps[r].map(|s| s as usize);
         let nps_score = nps.map(|s| data.surveys.score[s]);
         let csat = feats[f::CSAT_PCT_180D];

@@ -14,6 +14,7 @@ mod adoption;
 mod csat;
 mod docs;
 mod nps;
+mod reference;
 mod renewal;
 mod source;
 mod tickets;
@@ -24,8 +25,9 @@ mod wording;
 use crate::model::{FeatureSpec, Transform};
 
 pub use docs::markdown;
+pub use reference::{against, Against};
 pub use source::{Aggregate, Computation, Empty, Table, Window};
-pub use wording::{sentence, SentenceContext};
+pub use wording::{compared, sentence, SentenceContext};
 
 /// One feature, declared once.
 #[derive(Clone, Copy)]
@@ -97,6 +99,11 @@ impl Group {
             Group::Tenure => "Tenure",
             Group::Commercial => "Commercial",
         }
+    }
+
+    /// The group's name in data: its title in snake case ("usage_trend").
+    pub fn key(self) -> String {
+        self.title().to_lowercase().replace(' ', "_")
     }
 
     /// What the group measures.

@@ -34,7 +34,7 @@ fn fills_have_the_declared_type_and_nullability() {
     assert_eq!(items.num_columns(), DRIVER_FIELDS.len());
     for (f, a) in DRIVER_FIELDS.iter().zip(items.columns()) {
         assert_eq!(a.data_type(), f.field().data_type(), "{}", f.name);
-        // One driver's feature value is missing (NaN) in the fixture.
+        // One driver's value and reference are missing in the fixture.
         assert_eq!(a.null_count() > 0, f.nullable, "drivers.{} nulls", f.name);
     }
 }
@@ -96,9 +96,14 @@ fn contract_drift_is_reported() {
             "feature",
         ),
         (
+            "{feature: Utf8, group: Utf8, value: Float64, reference: Float64, contribution: Float64, sentence: Utf8}",
             "{feature: Utf8, value: Float64, contribution: Float64}",
-            "{feature: Utf8, contribution: Float64}",
             "drivers",
+        ),
+        (
+            "| reference | Float64 | yes |",
+            "| reference | Float64 | no |",
+            "reference",
         ),
         ("#### drivers", "#### Drivers", "#### drivers"),
         (

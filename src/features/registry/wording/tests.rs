@@ -151,3 +151,135 @@ fn every_feature_has_its_own_words() {
         }
     }
 }
+
+#[test]
+fn a_low_amount_reads_off_its_first_number() {
+    for (plain, low) in [
+        (
+            "usage volume 550 in the last 30 days",
+            "usage volume only 550 in the last 30 days",
+        ),
+        (
+            "usage volume 0 in the last 30 days",
+            "no usage volume in the last 30 days",
+        ),
+        (
+            "0 active users in the last 30 days",
+            "no active users in the last 30 days",
+        ),
+        (
+            "active on 0 of the last 30 days",
+            "active on none of the last 30 days",
+        ),
+        // Nothing to call low.
+        (
+            "active users unknown (no user_id in usage)",
+            "active users unknown (no user_id in usage)",
+        ),
+    ] {
+        assert_eq!(below_usual(plain.into()), low);
+    }
+}
+
+fn cmp(idx: usize, x: &[f64], against: Against, reference: f64) -> String {
+    let as_of = crate::time::date_to_day("2026-11-01".parse().unwrap());
+    compared(idx, x, as_of, Some(50.0), against, reference)
+}
+
+#[test]
+fn a_driver_says_its_comparison() {
+    let mut x = vec![0.0; f::COUNT];
+    x[f::OPEN_URGENT_TICKETS] = 4.0;
+    assert_eq!(
+        cmp(f::OPEN_URGENT_TICKETS, &x, Against::Peers, 0.0),
+        "4 urgent or high-priority tickets open (typical: 0)"
+    );
+    x[f::USERS_30D] = 62.0;
+    assert_eq!(
+        cmp(f::USERS_30D, &x, Against::Peers, 95.0),
+        "only 62 active users in the last 30 days (typical: 95)"
+    );
+    // References in the feature's unit.
+    x[f::DAYS_SINCE_LAST_USE] = 12.0;
+    assert_eq!(
+        cmp(f::DAYS_SINCE_LAST_USE, &x, Against::Peers, 1.0),
+        "last used 12 days ago (typical: 1 day)"
+    );
+    x[f::TENURE_DAYS] = 120.4;
+    assert_eq!(
+        cmp(f::TENURE_DAYS, &x, Against::Peers, 712.6),
+        "customer for 120 days (typical: 713 days)"
+    );
+    x[f::MEDIAN_FIRST_RESPONSE_HOURS] = 30.0;
+    assert_eq!(
+        cmp(f::MEDIAN_FIRST_RESPONSE_HOURS, &x, Against::Peers, 4.46),
+        "median first response 30 hours (typical: 4.5 hours)"
+    );
+    x[f::CSAT_PCT_180D] = 50.0;
+    x[f::CSAT_ANSWERS_180D] = 4.0;
+    assert_eq!(
+        cmp(f::CSAT_PCT_180D, &x, Against::Peers, 100.0),
+        "CSAT 50% over 180 days (4 answers) (typical: 100%)"
+    );
+    // A flag's words say the side it is on.
+    x[f::NPS_LATEST] = 4.0;
+    x[f::DAYS_SINCE_NPS] = 30.0;
+    assert_eq!(
+        cmp(f::NPS_DETRACTOR, &x, Against::Peers, 0.0),
+        "NPS 4 (detractor) on 2026-10-02"
+    );
+}
+
+#[test]
+fn a_trend_says_the_earlier_period() {
+    let mut x = vec![0.0; f::COUNT];
+    x[f::EVENTS_30D] = 62.0;
+    let earlier = |period| Against::Earlier {
+        cited: f::EVENTS_30D,
+        earlier: |x| x[f::EVENTS_PREV_30D],
+        period,
+    };
+    assert_eq!(
+        cmp(f::EVENTS_30D, &x, earlier("in the 30 days before"), 95.0),
+        "62 usage events in the last 30 days, down from 95 in the 30 days before"
+    );
+    assert_eq!(
+        cmp(
+            f::EVENTS_30D,
+            &x,
+            earlier("a month over the last 90 days"),
+            95.33
+        ),
+        "62 usage events in the last 30 days, down from 95.3 a month over the last 90 days"
+    );
+    x[f::EVENTS_7D] = 0.0;
+    assert_eq!(
+        cmp(
+            f::EVENTS_7D,
+            &x,
+            earlier("a week over the last 30 days"),
+            14.0
+        ),
+        "no usage events in the last 7 days, down from 14 a week over the last 30 days"
+    );
+}
+
+#[test]
+fn levels_and_facts_keep_their_own_words() {
+    let mut x = vec![0.0; f::COUNT];
+    x[f::USAGE_DECLINE] = 0.5;
+    assert_eq!(
+        cmp(f::USAGE_DECLINE, &x, Against::Level(0.0), 0.0),
+        "recent usage (14-day weighted) down 39% vs its 90-day weighted level"
+    );
+    x[f::DAYS_TO_RENEWAL] = 12.0;
+    assert_eq!(
+        cmp(f::DAYS_TO_RENEWAL, &x, Against::Horizon, 90.0),
+        "renewal in 12 days (2026-11-13)"
+    );
+    x[f::MONTHLY_CONTRACT] = 1.0;
+    assert_eq!(
+        cmp(f::MONTHLY_CONTRACT, &x, Against::Fact, f64::NAN),
+        "monthly contract"
+    );
+}
